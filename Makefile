@@ -1,0 +1,54 @@
+# kampmo: two commands on a fresh machine -- `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+KAMPMO_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export KAMPMO_TEST_POSTGRES_URL
+
+.PHONY: run install install-runtime system-deps test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The runtime alone (make run): kampmo and its dependencies.
+$(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# kampmo with its dev extras (make install / make test / make bench).
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.runtime-installed
+
+install-runtime: $(VENV)/.runtime-installed
+install: $(VENV)/.dev-installed
+
+# Debian packages the browser tests and Gantt pages need: Chromium and a CJK font.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+run: install-runtime
+	$(BIN)/kampmo db upgrade
+	$(BIN)/kampmo demo > /dev/null
+	$(BIN)/kampmo serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check app wbs gantt tests alembic
+	$(BIN)/ruff format --check app wbs gantt tests alembic
+	$(BIN)/mypy
+
+test: install system-deps lint
+	$(BIN)/pytest -m "not bench" $(PYTEST_ARGS)
+
+bench: install system-deps
+	$(BIN)/python -m tests.benchmarks
+
+clean:
+	rm -rf $(VENV) kampmo.db kampmo.db-wal kampmo.db-shm .pytest_cache .mypy_cache .ruff_cache
