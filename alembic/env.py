@@ -1,0 +1,64 @@
+"""Alembic environment: kampmo's metadata (every domain's models) on KAMPMO_DATABASE_URL."""
+
+from __future__ import annotations
+
+from logging.config import fileConfig
+from typing import Any
+
+from sqlalchemy.types import TypeDecorator
+
+from alembic import context
+from app.db import make_engine
+from app.models_registry import load_all_models, metadata
+from app.settings import get_settings
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+load_all_models()
+target_metadata = metadata
+
+
+def database_url() -> str:
+    return config.get_main_option("sqlalchemy.url") or get_settings().database_url
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Render kampmo's column types as their plain SQLAlchemy base types (no app imports)."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        render_item=render_item,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(database_url())
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            render_item=render_item,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,41 @@
+"""``CurrentUser``: the caller, from ``Authorization: Bearer`` or the ``kampmo_session`` cookie."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.auth.models import User
+from app.auth.service import resolve_token
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthorized
+
+SESSION_COOKIE = "kampmo_session"
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    """The authenticated caller, or None (pages use this to redirect to /login)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return resolve_token(session, credentials.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return resolve_token(session, cookie, kind="session")
+    return None
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise Unauthorized("a valid bearer token or login session is required")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def require_role(user: User, *roles: str) -> None:
+    if user.role not in roles:
+        raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")

@@ -1,0 +1,207 @@
+"""Plan files in and out of the database: ``kampmo import``/``export`` and ``POST /bids/import``.
+
+A plan of any unit becomes a bid in working days: MS Project minutes are divided by an
+8-hour day (rounded up for durations, to the nearest day for lags), PSPLIB periods count as days
+from the next Monday. The whole import is one transaction with one schedule recompute at the
+end: a cycle or any other refused plan leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account
+from app.accounts.service import create_account
+from app.auth.models import User
+from app.bids.models import Bid
+from app.bids.service import create_bid, get_bid
+from app.errors import Invalid
+from app.orgs.models import OrgUnit
+from app.orgs.service import create_org_unit
+from app.settings import get_settings
+from app.tasks.models import BudgetLine, Dependency, Task
+from app.tasks.scheduling import bid_calendar, build_plan, load_network, recompute, stored_schedule
+from wbs.plan import Plan
+
+MINUTES_PER_DAY = 480
+IMPORT_UNIT_CODE = "IMPORTED"
+IMPORT_ACCOUNT_NAME = "未指定客户"
+EXPORT_FORMATS = ("mspdi", "json", "csv", "xlsx")
+
+
+def _days(value: int, unit: str, *, round_up: bool) -> int:
+    if unit != "minute":
+        return int(value)
+    days = value / MINUTES_PER_DAY
+    return math.ceil(days) if round_up else round(days)
+
+
+def _start_date(plan: Plan) -> dt.date:
+    if isinstance(plan.start, dt.datetime):
+        return plan.start.date()
+    if isinstance(plan.start, dt.date):
+        return plan.start
+    today = dt.date.today()
+    return today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _default_refs(session: Session, user: User | None) -> tuple[int, int]:
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == IMPORT_UNIT_CODE))
+    if unit is None:
+        unit = create_org_unit(
+            session,
+            user,
+            {"code": IMPORT_UNIT_CODE, "name": "导入计划", "name_en": "Imported plans"},
+        )
+    account = session.scalar(select(Account).where(Account.name == IMPORT_ACCOUNT_NAME))
+    if account is None:
+        account = create_account(
+            session, user, {"name": IMPORT_ACCOUNT_NAME, "name_en": "Unassigned account"}
+        )
+    return account.id, unit.id
+
+
+def import_plan(
+    session: Session,
+    user: User | None,
+    plan: Plan,
+    *,
+    account_id: int | None = None,
+    org_unit_id: int | None = None,
+) -> Bid:
+    """Create a bid holding ``plan``'s WBS and links, scheduled; flushed, not committed."""
+    if len(plan.tasks) > get_settings().max_tasks_per_bid:
+        raise Invalid(f"a bid may hold at most {get_settings().max_tasks_per_bid} tasks")
+    if account_id is None or org_unit_id is None:
+        default_account, default_unit = _default_refs(session, user)
+        account_id = account_id or default_account
+        org_unit_id = org_unit_id or default_unit
+    bid = create_bid(
+        session,
+        user,
+        {
+            "account_id": account_id,
+            "org_unit_id": org_unit_id,
+            "title": (plan.name or "Imported plan")[:300],
+            "start_date": _start_date(plan),
+            "submission_deadline": _as_date(plan.finish_deadline),
+            "status_date": _as_date(plan.status_date),
+            "stage": "plan",
+        },
+    )
+    rows: dict[str, Task] = {}
+    for position, task in enumerate(plan.tasks):
+        duration = _days(task.duration, plan.unit, round_up=True)
+        if duration < 0:
+            raise Invalid(f"task {task.id} ({task.name}): negative duration")
+        kind = "summary" if task.is_summary else ("milestone" if task.is_milestone else "task")
+        rows[task.id] = Task(
+            bid_id=bid.id,
+            position=position,
+            name=(task.name or f"Task {task.id}")[:300],
+            kind=kind,
+            duration_days=0 if kind == "milestone" else duration,
+            actual_start=_as_date(task.actual_start),
+            actual_finish=_as_date(task.actual_finish),
+            percent_complete=max(0, min(100, round(task.percent_complete))),
+            deadline=_as_date(task.deadline),
+            kam_role=task.role[:30] if task.role else None,
+        )
+    session.add_all(rows.values())
+    session.flush()
+    for task in plan.tasks:
+        if task.parent is not None and task.parent in rows:
+            rows[task.id].parent_id = rows[task.parent].id
+        if task.budget is not None and task.budget > 0:
+            session.add(BudgetLine(task_id=rows[task.id].id, category="other", amount=task.budget))
+    seen: set[tuple[int, int]] = set()
+    for link in plan.links:
+        if link.predecessor not in rows or link.successor not in rows:
+            raise Invalid(f"link {link.predecessor} -> {link.successor} names an unknown task")
+        pair = (rows[link.predecessor].id, rows[link.successor].id)
+        if pair in seen or pair[0] == pair[1]:
+            continue
+        seen.add(pair)
+        lag = link.lag / (1440 / MINUTES_PER_DAY) if link.lag_elapsed else link.lag
+        session.add(
+            Dependency(
+                bid_id=bid.id,
+                predecessor_id=pair[0],
+                successor_id=pair[1],
+                type=link.type.value,
+                lag_days=_days(int(lag), plan.unit, round_up=False),
+            )
+        )
+    recompute(session, bid)
+    return bid
+
+
+def import_plan_file(
+    session: Session,
+    user: User | None,
+    content: bytes,
+    filename: str | None,
+    **refs: int | None,
+) -> Bid:
+    """Read a plan file (MSPDI .xml, PSPLIB .sm/.rcp, JSON plan) and import it."""
+    from wbs.formats import FormatError, read_plan
+
+    try:
+        plan = read_plan(content, filename=filename)
+    except FormatError as error:
+        raise Invalid(f"cannot read the plan file: {error}") from error
+    return import_plan(session, user, plan, **refs)
+
+
+def bid_plan(session: Session, bid: Bid) -> tuple[Plan, Any]:
+    """The bid as a ``Plan`` (with budgets) and its stored ``Schedule``."""
+    tasks, links = load_network(session, bid.id)
+    plan = build_plan(bid, tasks, links, bid_calendar(session, bid))
+    budgets: dict[int, Any] = {}
+    for line in session.scalars(
+        select(BudgetLine).where(BudgetLine.task_id.in_([t.id for t in tasks]))
+    ):
+        budgets[line.task_id] = budgets.get(line.task_id, 0) + line.amount
+    for plan_task in plan.tasks:
+        plan_task.budget = budgets.get(int(plan_task.id))
+    return plan, stored_schedule(bid, tasks)
+
+
+def export_bid(session: Session, bid_id: int, fmt: str) -> bytes:
+    """The bid as an MSPDI, JSON plan, CSV or XLSX file."""
+    if fmt not in EXPORT_FORMATS:
+        raise Invalid.field("format", f"must be one of {', '.join(EXPORT_FORMATS)}")
+    plan, schedule = bid_plan(session, get_bid(session, bid_id))
+    if fmt == "mspdi":
+        from wbs.formats.mspdi import write_mspdi
+
+        return _as_bytes(write_mspdi(plan, schedule))
+    if fmt == "json":
+        from wbs.formats.jsonplan import write_json_plan
+
+        return _as_bytes(write_json_plan(plan))
+    from wbs.formats import tabular
+
+    if fmt == "csv":
+        return _as_bytes(tabular.plan_to_csv(plan, schedule))
+    return _as_bytes(tabular.plan_to_xlsx(plan, schedule))
+
+
+def _as_bytes(data: Any) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, str):
+        return data.encode("utf-8")
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")

@@ -1,0 +1,58 @@
+"""Bids (the projects of the portfolio) and their teams."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+BID_KINDS = ("cross_sell", "new_customer")
+STAGES = ("lead_in", "goals", "team", "analysis", "strategy", "plan", "execution", "close_out")
+STATUSES = ("open", "won", "lost", "abandoned")
+KAM_ROLES = ("sales_rep", "presales_consultant", "project_manager", "executive_sponsor", "pmo")
+
+
+class Bid(Base):
+    __tablename__ = "bids"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="RESTRICT"), index=True
+    )
+    org_unit_id: Mapped[int] = mapped_column(
+        ForeignKey("org_units.id", ondelete="RESTRICT"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="cross_sell")
+    stage: Mapped[str] = mapped_column(String(20), default="lead_in")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    value: Mapped[Decimal | None]
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    win_probability_percent: Mapped[int | None] = mapped_column(SmallInteger)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    submission_deadline: Mapped[dt.date | None] = mapped_column(Date)
+    status_date: Mapped[dt.date | None] = mapped_column(Date)
+    pursuit_budget: Mapped[Decimal | None]
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendars.id", ondelete="SET NULL"))
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    # the computed schedule's project finish (working dates), refreshed on every recompute
+    project_finish: Mapped[dt.date | None] = mapped_column(Date)
+    schedule_duration_days: Mapped[int | None] = mapped_column(Integer)
+    schedule_warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("bid_id", "person_id", "kam_role"),)
+
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    kam_role: Mapped[str] = mapped_column(String(30))
+    allocation_percent: Mapped[int] = mapped_column(SmallInteger, default=100)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field
+
+from app.schemas import CurrencyCode, Id, Input, MoneyIn, ORMModel, Percent, Title
+
+BidKind = Literal["cross_sell", "new_customer"]
+Stage = Literal[
+    "lead_in", "goals", "team", "analysis", "strategy", "plan", "execution", "close_out"
+]
+Status = Literal["open", "won", "lost", "abandoned"]
+KamRole = Literal["sales_rep", "presales_consultant", "project_manager", "executive_sponsor", "pmo"]
+PlanDate = Field(default=None, ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))
+
+
+class BidCreate(Input):
+    account_id: Id
+    org_unit_id: Id
+    title: Title
+    title_en: Title | None = None
+    kind: BidKind = "cross_sell"
+    stage: Stage = "lead_in"
+    status: Status = "open"
+    value: MoneyIn | None = None
+    currency: CurrencyCode = "CNY"
+    win_probability_percent: Percent | None = None
+    start_date: dt.date = Field(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))
+    submission_deadline: dt.date | None = PlanDate
+    status_date: dt.date | None = PlanDate
+    pursuit_budget: MoneyIn | None = None
+    calendar_id: Id | None = None
+    lead_id: Id | None = None
+
+
+class BidUpdate(Input):
+    account_id: Id | None = None
+    org_unit_id: Id | None = None
+    title: Title | None = None
+    title_en: Title | None = None
+    kind: BidKind | None = None
+    stage: Stage | None = None
+    status: Status | None = None
+    value: MoneyIn | None = None
+    currency: CurrencyCode | None = None
+    win_probability_percent: Percent | None = None
+    start_date: dt.date | None = PlanDate
+    submission_deadline: dt.date | None = PlanDate
+    status_date: dt.date | None = PlanDate
+    pursuit_budget: MoneyIn | None = None
+    calendar_id: Id | None = None
+    lead_id: Id | None = None
+
+
+class BidRead(ORMModel):
+    id: int
+    account_id: int
+    org_unit_id: int
+    title: str
+    title_en: str | None
+    kind: str
+    stage: str
+    status: str
+    value: Decimal | None
+    currency: str
+    win_probability_percent: int | None
+    start_date: dt.date
+    submission_deadline: dt.date | None
+    status_date: dt.date | None
+    pursuit_budget: Decimal | None
+    calendar_id: int | None
+    lead_id: int | None
+    project_finish: dt.date | None
+    schedule_duration_days: int | None
+    version: int
+    schedule_diff: dict[str, Any] | None = None
+
+
+class TeamMemberCreate(Input):
+    person_id: Id
+    kam_role: KamRole
+    allocation_percent: Percent = 100
+
+
+class TeamMemberRead(ORMModel):
+    id: int
+    bid_id: int
+    person_id: int
+    kam_role: str
+    allocation_percent: int
+    version: int

@@ -1,0 +1,33 @@
+"""Service settings, read once from the environment (prefix ``KAMPMO_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment.
+
+    ``KAMPMO_DATABASE_URL`` picks the database: the SQLite file ``./kampmo.db`` by default,
+    PostgreSQL as ``postgresql+psycopg://user@host/db`` in production.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KAMPMO_", extra="ignore")
+
+    database_url: str = "sqlite:///./kampmo.db"
+    sqlite_busy_timeout_ms: int = 10_000
+    token_days: int = 90  # lifetime of an API token
+    session_hours: int = 12  # lifetime of a page login session
+    max_body_bytes: int = 10 * 1024 * 1024  # larger request bodies get 413
+    max_tasks_per_bid: int = 5_000
+    max_links_per_task: int = 200
+    max_wbs_depth: int = 12
+    page_size_default: int = 100
+    page_size_max: int = 1_000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

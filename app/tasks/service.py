@@ -1,0 +1,326 @@
+"""WBS elements and dependencies: validated writes, journaled, each followed by a recompute.
+
+Every write ends with ``app.tasks.scheduling.recompute`` in the same transaction and returns
+the schedule diff; a refused plan raises before anything is committed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.auth.permissions import PROGRESS_FIELDS, can_report_progress, can_write_bid
+from app.bids.models import Bid
+from app.crud import apply_changes, get_or_404
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.journal.service import record_changes, snapshot
+from app.orgs.models import Person
+from app.settings import get_settings
+from app.tasks.models import BudgetLine, Dependency, Task
+from app.tasks.scheduling import recompute
+
+JOURNALED_TASK_FIELDS = (
+    "name",
+    "parent_id",
+    "kind",
+    "duration_days",
+    "owner_id",
+    "percent_complete",
+    "actual_start",
+    "actual_finish",
+)
+
+
+def get_task(session: Session, task_id: int) -> Task:
+    return get_or_404(session, Task, task_id, "task")
+
+
+def budgets_of(session: Session, task_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
+    """Budget lines per task: ``{task_id: {category: amount}}``."""
+    ids = list(task_ids)
+    budgets: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    if not ids:
+        return budgets
+    for start in range(0, len(ids), 900):
+        statement = select(BudgetLine).where(BudgetLine.task_id.in_(ids[start : start + 900]))
+        for line in session.scalars(statement):
+            budgets[line.task_id][line.category] = line.amount
+    return budgets
+
+
+def _ancestors(session: Session, task_id: int | None) -> list[int]:
+    chain = []
+    while task_id is not None:
+        chain.append(task_id)
+        if len(chain) > get_settings().max_wbs_depth + 1:
+            break
+        parent = session.get(Task, task_id)
+        task_id = parent.parent_id if parent is not None else None
+    return chain
+
+
+def _check_parent(session: Session, bid: Bid, parent_id: int | None, task_id: int | None) -> None:
+    if parent_id is None:
+        return
+    parent = session.get(Task, parent_id)
+    if parent is None or parent.bid_id != bid.id:
+        raise Invalid.field("parent_id", f"task {parent_id} is not in bid {bid.id}")
+    if parent.kind == "milestone":
+        raise Invalid.field(
+            "parent_id", f"task {parent_id} is a milestone and cannot have children"
+        )
+    chain = _ancestors(session, parent_id)
+    if task_id is not None and task_id in chain:
+        raise Invalid.field("parent_id", "a task cannot be moved under itself or its descendants")
+    if len(chain) >= get_settings().max_wbs_depth:
+        raise Invalid.field(
+            "parent_id", f"the WBS may be at most {get_settings().max_wbs_depth} levels deep"
+        )
+
+
+def _check_fields(session: Session, data: dict[str, Any], task: Task | None) -> None:
+    def value(name: str) -> Any:
+        return data[name] if name in data else getattr(task, name, None)
+
+    owner_id = data.get("owner_id")
+    if owner_id is not None and session.get(Person, owner_id) is None:
+        raise Invalid.field("owner_id", f"person {owner_id} does not exist")
+    start, finish = value("actual_start"), value("actual_finish")
+    if start is not None and finish is not None and finish < start:
+        raise Invalid.field("actual_finish", "must not be before actual_start")
+    if finish is not None and start is None:
+        raise Invalid.field("actual_start", "a finished task needs an actual start")
+    constraint = value("constraint_type")
+    if constraint not in (None, "ASAP", "ALAP") and value("constraint_date") is None:
+        raise Invalid.field("constraint_date", f"a {constraint} constraint needs a date")
+    if value("kind") == "milestone" and (value("duration_days") or 0) > 0:
+        raise Invalid.field("duration_days", "a milestone has a duration of 0")
+
+
+def _set_budget(session: Session, task: Task, budget: dict[str, Decimal]) -> dict[str, Any]:
+    """Replace the given categories' lines; returns ``{category: old amount}`` for the journal."""
+    lines = {
+        line.category: line
+        for line in session.scalars(select(BudgetLine).where(BudgetLine.task_id == task.id))
+    }
+    old: dict[str, Any] = {}
+    for category, amount in budget.items():
+        line = lines.get(category)
+        old[f"budget.{category}"] = line.amount if line is not None else None
+        if line is None:
+            session.add(BudgetLine(task_id=task.id, category=category, amount=amount))
+        elif line.amount != amount:
+            line.amount = amount
+    return old
+
+
+def _next_position(session: Session, bid_id: int, parent_id: int | None) -> int:
+    statement = select(func.max(Task.position)).where(
+        Task.bid_id == bid_id,
+        Task.parent_id.is_(None) if parent_id is None else Task.parent_id == parent_id,
+    )
+    current = session.scalar(statement)
+    return 0 if current is None else current + 1
+
+
+def create_task(
+    session: Session, user: User | None, bid: Bid, data: dict[str, Any]
+) -> tuple[Task, dict[str, Any] | None]:
+    """A new WBS element under ``data["parent_id"]`` (or at the top); returns it and the diff."""
+    data = dict(data)
+    budget = data.pop("budget", None) or {}
+    count = session.scalar(select(func.count(Task.id)).where(Task.bid_id == bid.id)) or 0
+    if count >= get_settings().max_tasks_per_bid:
+        raise Invalid(f"a bid may hold at most {get_settings().max_tasks_per_bid} tasks")
+    if data.get("kind") == "milestone" and "duration_days" not in data:
+        data["duration_days"] = 0
+    data.setdefault("kind", "task")
+    _check_parent(session, bid, data.get("parent_id"), None)
+    _check_fields(session, data, None)
+    if data.get("position") is None:
+        data["position"] = _next_position(session, bid.id, data.get("parent_id"))
+    task = Task(bid_id=bid.id, **data)
+    session.add(task)
+    session.flush()
+    _set_budget(session, task, budget)
+    if task.parent_id is not None:
+        _promote_parent(session, user, bid, task.parent_id)
+    fields = {name: data.get(name) for name in JOURNALED_TASK_FIELDS}
+    record_changes(session, user, task, {}, fields, bid_id=bid.id)
+    diff = recompute(session, bid)
+    return task, diff
+
+
+def _promote_parent(session: Session, user: User | None, bid: Bid, parent_id: int) -> None:
+    parent = session.get(Task, parent_id)
+    if parent is not None and parent.kind != "summary":
+        apply_changes(session, user, parent, {"kind": "summary"}, bid_id=bid.id)
+
+
+def _demote_if_childless(session: Session, user: User | None, bid: Bid, parent_id: int) -> None:
+    parent = session.get(Task, parent_id)
+    has_children = session.scalar(select(Task.id).where(Task.parent_id == parent_id).limit(1))
+    if parent is not None and parent.kind == "summary" and has_children is None:
+        apply_changes(session, user, parent, {"kind": "task"}, bid_id=bid.id)
+
+
+def update_task(
+    session: Session, user: User, bid: Bid, task: Task, data: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Apply an allow-listed change to ``task``; returns the schedule diff."""
+    if not can_write_bid(user, bid):
+        if not set(data) <= PROGRESS_FIELDS:
+            raise Forbidden("you may only report progress (percent complete, actual dates)")
+        if not can_report_progress(user, bid, task.owner_id):
+            raise Forbidden("you may only report progress on tasks you own")
+    data = dict(data)
+    budget = data.pop("budget", None)
+    old_parent = task.parent_id
+    if "parent_id" in data:
+        _check_parent(session, bid, data["parent_id"], task.id)
+    if "kind" in data:
+        has_children = session.scalar(select(Task.id).where(Task.parent_id == task.id).limit(1))
+        if (data["kind"] == "summary") != (has_children is not None):
+            raise Invalid.field("kind", "a task is a summary exactly when it has children")
+    _check_fields(session, data, task)
+    apply_changes(session, user, task, data, bid_id=bid.id)
+    if budget:
+        old = _set_budget(session, task, budget)
+        new = {f"budget.{k}": v for k, v in budget.items()}
+        record_changes(session, user, task, old, new, bid_id=bid.id)
+    if "parent_id" in data and data["parent_id"] != old_parent:
+        if data["parent_id"] is not None:
+            _promote_parent(session, user, bid, data["parent_id"])
+        session.flush()
+        if old_parent is not None:
+            _demote_if_childless(session, user, bid, old_parent)
+    return recompute(session, bid)
+
+
+def delete_task(session: Session, user: User, bid: Bid, task: Task) -> dict[str, Any] | None:
+    """Delete ``task`` with its subtree, links and budget lines; returns the schedule diff."""
+    record_changes(session, user, task, snapshot(task, JOURNALED_TASK_FIELDS), {}, bid_id=bid.id)
+    parent_id = task.parent_id
+    subtree = _subtree_ids(session, bid.id, task.id)
+    for link in session.scalars(
+        select(Dependency).where(
+            Dependency.predecessor_id.in_(subtree) | Dependency.successor_id.in_(subtree)
+        )
+    ):
+        session.delete(link)
+    for line in session.scalars(select(BudgetLine).where(BudgetLine.task_id.in_(subtree))):
+        session.delete(line)
+    for row in session.scalars(select(Task).where(Task.driving_predecessor_id.in_(subtree))):
+        row.driving_predecessor_id = None
+    session.flush()
+    rows = {row.id: row for row in session.scalars(select(Task).where(Task.id.in_(subtree)))}
+    for task_id in reversed(subtree):  # children before parents
+        session.delete(rows[task_id])
+        session.flush()
+    if parent_id is not None:
+        _demote_if_childless(session, user, bid, parent_id)
+    return recompute(session, bid)
+
+
+def _subtree_ids(session: Session, bid_id: int, root_id: int) -> list[int]:
+    """``root_id`` and its descendants, parents before children."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for task_id, parent_id in session.execute(
+        select(Task.id, Task.parent_id).where(Task.bid_id == bid_id)
+    ):
+        children[parent_id].append(task_id)
+    order, queue = [], deque([root_id])
+    while queue:
+        current = queue.popleft()
+        order.append(current)
+        queue.extend(children.get(current, ()))
+    return order
+
+
+def _label(task: Task) -> str:
+    return f"{task.wbs_code} {task.name}".strip() + f" (#{task.id})"
+
+
+def _find_path(links: Iterable[Dependency], source: int, target: int) -> list[int] | None:
+    """A path source -> ... -> target along ``links``, or None."""
+    successors: dict[int, list[int]] = defaultdict(list)
+    for link in links:
+        successors[link.predecessor_id].append(link.successor_id)
+    previous: dict[int, int | None] = {source: None}
+    queue = deque([source])
+    while queue:
+        current = queue.popleft()
+        if current == target:
+            path = [current]
+            while previous[path[-1]] is not None:
+                path.append(previous[path[-1]])  # type: ignore[arg-type]
+            return list(reversed(path))
+        for nxt in successors.get(current, ()):
+            if nxt not in previous:
+                previous[nxt] = current
+                queue.append(nxt)
+    return None
+
+
+def create_dependency(
+    session: Session, user: User | None, bid: Bid, data: dict[str, Any]
+) -> tuple[Dependency, dict[str, Any] | None]:
+    """A new link in ``bid``; refuses other bids' tasks, self links, duplicates and cycles."""
+    predecessor = session.get(Task, data["predecessor_id"])
+    successor = session.get(Task, data["successor_id"])
+    for field, task in (("predecessor_id", predecessor), ("successor_id", successor)):
+        if task is None or task.bid_id != bid.id:
+            raise Invalid.field(field, f"task {data[field]} is not in bid {bid.id}")
+    assert predecessor is not None and successor is not None
+    if predecessor.id == successor.id:
+        raise Invalid.field("successor_id", "a task cannot depend on itself")
+    if predecessor.id in _ancestors(session, successor.id) or successor.id in _ancestors(
+        session, predecessor.id
+    ):
+        raise Invalid.field("successor_id", "a task cannot be linked to its own summary")
+    links = list(session.scalars(select(Dependency).where(Dependency.bid_id == bid.id)))
+    if any(
+        link.predecessor_id == predecessor.id and link.successor_id == successor.id
+        for link in links
+    ):
+        raise Conflict(f"task {predecessor.id} already links to task {successor.id}")
+    limit = get_settings().max_links_per_task
+    for task in (predecessor, successor):
+        count = sum(task.id in (link.predecessor_id, link.successor_id) for link in links)
+        if count >= limit:
+            raise Invalid(f"task {task.id} already has {limit} links, the maximum")
+    path = _find_path(links, successor.id, predecessor.id)
+    if path is not None:
+        cycle = [*path, successor.id]
+        names = {t.id: _label(t) for t in session.scalars(select(Task).where(Task.id.in_(cycle)))}
+        raise Invalid(
+            "dependency cycle: " + " -> ".join(names[t] for t in cycle),
+            cycle=cycle,
+        )
+    link = Dependency(bid_id=bid.id, **data)
+    session.add(link)
+    session.flush()
+    record_changes(session, user, link, {}, data, bid_id=bid.id)
+    return link, recompute(session, bid)
+
+
+def get_dependency(session: Session, dependency_id: int) -> Dependency:
+    link = session.get(Dependency, dependency_id)
+    if link is None:
+        raise NotFound(f"dependency {dependency_id} not found")
+    return link
+
+
+def delete_dependency(
+    session: Session, user: User, bid: Bid, link: Dependency
+) -> dict[str, Any] | None:
+    fields = ("predecessor_id", "successor_id", "type", "lag_days")
+    record_changes(session, user, link, snapshot(link, fields), {}, bid_id=bid.id)
+    session.delete(link)
+    return recompute(session, bid)
