@@ -110,6 +110,7 @@ class WorkCalendar:
         self._years: dict[int, _Year] = {}
         self._year_starts: list[int] = []  # start_count per year, ascending with the years
         self._year_keys: list[int] = []
+        self._ordinal_table: npt.NDArray[np.int64] | None = None
         if not any(self.weekly.values()) and not any(self.exceptions.values()):
             raise CalendarError(f"calendar {name or '(unnamed)'} has no working time at all")
 
@@ -198,6 +199,7 @@ class WorkCalendar:
         return built
 
     def _reindex(self) -> None:
+        self._ordinal_table = None
         self._year_keys = sorted(self._years)
         self._year_starts = [self._years[year].start_count for year in self._year_keys]
 
@@ -315,17 +317,17 @@ class WorkCalendar:
             raise CalendarError("working_day_ordinals is for day calendars")
         self._cover(first_index)
         self._cover(last_index)
-        ordinals: list[int] = []
-        for key in self._year_keys:
-            year = self._years[key]
-            ordinals.extend(
-                year.first_ordinal + position
-                for position, intervals in enumerate(year.intervals)
-                if intervals
-            )
-        table = np.asarray(ordinals, dtype=np.int64)
+        if self._ordinal_table is None:
+            ordinals: list[int] = []
+            for key in self._year_keys:
+                year = self._years[key]
+                first = year.first_ordinal
+                ordinals.extend(
+                    first + position for position, day in enumerate(year.intervals) if day
+                )
+            self._ordinal_table = np.asarray(ordinals, dtype=np.int64)
         base = self._year_starts[0]
-        return table[first_index - base : last_index - base + 1]
+        return self._ordinal_table[first_index - base : last_index - base + 1]
 
     def dates_of(
         self, indices: npt.NDArray[np.int64], *, finish: bool = False
@@ -356,9 +358,9 @@ def _clock(day: date, intervals: Intervals, offset: int, *, finish: bool) -> dat
 
 
 def _known_country(code: str) -> bool:
-    import holidays
-
-    return code in holidays.list_supported_countries()
+    """Whether the ``holidays`` package has ``code``; loads only that country's module."""
+    first, last = _covered_years(code)
+    return first <= last
 
 
 _COVERAGE: dict[str, tuple[int, int]] = {}

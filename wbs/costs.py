@@ -493,7 +493,6 @@ class AlertThresholds:
     cpi_critical: Decimal = Decimal("0.85")
     spi_warning: Decimal = Decimal("0.95")
     spi_critical: Decimal = Decimal("0.85")
-    pursuit_ratio: Decimal = Decimal("0.05")
 
 
 def _index_alert(

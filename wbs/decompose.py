@@ -5,7 +5,7 @@
 How the plan is made
 --------------------
 - **Tree and codes.** Template stages become summaries numbered ``1``..``8``; their elements
-  ``1.1``, ``1.2``... An element that ``repeat``\\ s per product line or region gets one task per
+  ``1.1``, ``1.2``... An element with ``repeat`` (per product line or per region) gets one task per
   value; with more than one value they sit under a summary of the element (``7.2.1``, ``7.2.2``).
   Repeats are limited to the template's ``max_repeat`` values.
 - **Durations** (working days): ``duration_days`` x size factor x tier factor x calibration
@@ -33,18 +33,18 @@ How the plan is made
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import cast
 
 import networkx as nx
 
 from wbs.budget import BudgetSplit, WorkPackageWeights, cap_amounts, split_budget
+from wbs.cpm import TimeAxis
+from wbs.cpm import schedule as cpm_schedule
 from wbs.money import to_money
-from wbs.plan import Link, Plan, Task
+from wbs.plan import CalendarSpec, Link, Plan, Task
 from wbs.result import Schedule
 from wbs.templates import ElementDependency, Template, TemplateElement
 
@@ -84,6 +84,7 @@ class DecomposeRequest:
     calibration: Mapping[str, ElementCalibration] = field(default_factory=dict)
     name: str = "bid"
     calendar: str | None = None
+    calendars: Mapping[str, CalendarSpec] = field(default_factory=dict)
     fit_to_deadline: bool = True
     max_stretch: Decimal = Decimal(2)
 
@@ -118,12 +119,11 @@ def template_id_for(kind: str, procurement: str) -> str:
     return f"kam-{kind.replace('_', '-')}-{procurement}"
 
 
-def _default_scheduler() -> Scheduler | None:
-    try:
-        module = importlib.import_module("wbs.cpm")
-    except ImportError:
-        return None
-    return cast(Scheduler, module.schedule)
+def deadline_slack(plan: Plan, schedule: Schedule, task_id: str, deadline: date) -> int:
+    """Working days from the task's early finish to ``deadline`` (negative: it is missed)."""
+    return (
+        TimeAxis(plan).index(deadline, finish=True) - schedule.by_id()[task_id].early_finish_index
+    )
 
 
 def decompose(
@@ -145,17 +145,14 @@ def decompose(
     budget = _budget(request, template, builder)
     budget_lines = _apply_budget(plan, budget)
     warnings = list(builder.warnings)
-    scheduler = scheduler or _default_scheduler()
-    if scheduler is None:
-        warnings.append("no scheduler available (wbs.cpm): the plan is not scheduled")
-        return Decomposition(template.id, plan, budget, budget_lines, None, None, None, warnings)
+    scheduler = scheduler or cpm_schedule
     schedule = scheduler(plan)
     submission = builder.submission_id
     if request.fit_to_deadline and submission is not None:
         schedule = _fit_to_deadline(plan, schedule, submission, request, scheduler)
     float_days = None
     if submission is not None:
-        float_days = schedule.by_id()[submission].total_float
+        float_days = deadline_slack(plan, schedule, submission, request.submission_deadline)
         if float_days < 0:
             warnings.append(
                 f"the submission deadline {request.submission_deadline.isoformat()} cannot be "
@@ -194,6 +191,7 @@ class _Builder:
             links=self._links(),
             unit="day",
             calendar=self.request.calendar,
+            calendars=dict(self.request.calendars),
             extra={
                 "template_id": self.template.id,
                 "submission_deadline": self.request.submission_deadline.isoformat(),
@@ -435,7 +433,7 @@ def _fit_to_deadline(
     request: DecomposeRequest,
     scheduler: Scheduler,
 ) -> Schedule:
-    slack = schedule.by_id()[submission].total_float
+    slack = deadline_slack(plan, schedule, submission, request.submission_deadline)
     path_days = schedule.by_id()[submission].early_finish_index
     if slack <= 0 or path_days <= 0:
         return schedule
@@ -446,7 +444,7 @@ def _fit_to_deadline(
             stretched = (task.duration * factor).quantize(Decimal(1), rounding=ROUND_FLOOR)
             task.duration = int(stretched)
     schedule = scheduler(plan)
-    slack = schedule.by_id()[submission].total_float
+    slack = deadline_slack(plan, schedule, submission, request.submission_deadline)
     if slack <= 0 or factor >= request.max_stretch:
         return schedule
     chain = _driving_chain(schedule, submission)

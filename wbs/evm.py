@@ -518,30 +518,47 @@ def time_phased(
     points = sorted({*_week_ends(first, last, week_ends_on), status_date})
     planned = _cumulative_plan(daily_plans, points)[1:]
     paid = _cumulative_costs(elements, points)
-    first_events = [_first_event(element) for element in elements]
-    series = []
-    for on, pv, ac in zip(points, planned, paid, strict=True):
-        if on > status_date:
-            series.append(SeriesPoint(on=on, pv=to_money(pv), ev=None, ac=None))
-            continue
-        earned = sum(
-            (
-                earned_value(element, on, status_date)
-                for element, event in zip(elements, first_events, strict=True)
-                if on >= status_date or (event is not None and event <= on)
-            ),
-            ZERO,
-        )
-        series.append(SeriesPoint(on=on, pv=to_money(pv), ev=to_money(earned), ac=to_money(ac)))
-    return series
+    earned = _cumulative_earned(elements, points, status_date)
+    return [
+        SeriesPoint(on=on, pv=to_money(pv), ev=None, ac=None)
+        if on > status_date
+        else SeriesPoint(on=on, pv=to_money(pv), ev=to_money(ev), ac=to_money(ac))
+        for on, pv, ev, ac in zip(points, planned, earned, paid, strict=True)
+    ]
 
 
-def _first_event(element: EvElement) -> date | None:
-    """The first date from which the element may have earned something."""
+def _cumulative_earned(
+    elements: Sequence[EvElement], points: Sequence[date], status_date: date
+) -> list[Decimal]:
+    """Cumulative EV at each point. An element's EV only steps on its event dates (progress
+    reports, actual start and finish, milestones achieved) and on the status date, so the
+    steps are summed instead of re-evaluating every element at every point."""
+    steps: list[tuple[date, Decimal]] = []
+    for element in elements:
+        earned = ZERO
+        for on in sorted({day for day in _event_dates(element) if day < status_date}):
+            value = earned_value(element, on, status_date)
+            steps.append((on, value - earned))
+            earned = value
+        steps.append((status_date, earned_value(element, status_date, status_date) - earned))
+    steps.sort(key=lambda step: step[0])
+    totals = []
+    running = ZERO
+    position = 0
+    for on in points:
+        while position < len(steps) and steps[position][0] <= on:
+            running += steps[position][1]
+            position += 1
+        totals.append(running)
+    return totals
+
+
+def _event_dates(element: EvElement) -> list[date]:
+    """The dates on which the element's earned value may change."""
     dates = [point.on for point in element.progress]
     dates += [m.achieved_on for m in element.milestones if m.achieved_on is not None]
     dates += [d for d in (element.actual_start, element.actual_finish) if d is not None]
-    return min(dates) if dates else None
+    return dates
 
 
 def _cumulative_costs(elements: Sequence[EvElement], points: Sequence[date]) -> list[Decimal]:

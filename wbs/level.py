@@ -18,10 +18,11 @@ Conventions
   ``s_b >= s_a + lag``, FF ``s_b + d_b >= s_a + d_a + lag``, SF ``s_b + d_b >= s_a + lag``.
   A link to or from a summary task applies to every leaf task below it (a conservative reading:
   the result always satisfies MS Project's meaning too).
-- Floats after leveling are *resource-aware*: ``late_start`` is the task's start in the
-  right-justified schedule with the same makespan (every task as late as resources,
-  successors and the makespan allow); ``free_float`` is how far the task alone can slip with
-  every other task where it is. ``critical`` means zero total float.
+- Floats after leveling are *resource-aware*: ``free_float`` is how far the task alone can
+  slip with every other task where it is; ``total_float`` is the larger of that and the task's
+  slip in the right-justified schedule with the same makespan (every task as late as
+  resources, successors and the makespan allow, latest finish first); ``late_start`` = start +
+  total float. ``critical`` means zero total float.
 - ``Schedule.extra`` records ``method`` (``"cp-sat"`` or ``"heuristic"``), ``status``
   (``"optimal"`` when proven, else ``"feasible"``), ``lower_bound``, ``heuristic_makespan``,
   ``solve_seconds`` and ``resource_delayed`` (task id -> periods the resources pushed it past
@@ -39,6 +40,8 @@ Example
 
 from __future__ import annotations
 
+import heapq
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +60,7 @@ from wbs.level_rcpsp import (
     makespan_of,
     priority_schedule,
     tails,
+    violations,
 )
 from wbs.level_timeline import Timeline, timeline_for
 from wbs.plan import LinkType, Plan, Task
@@ -89,7 +93,8 @@ class _Model:
     problem: Rcpsp
     timeline: Timeline
     resource_ids: list[str]
-    precedence_starts: list[int]
+    precedence_starts: list[int]  # in the plan's unit
+    scale: int  # plan units per RCPSP period (the gcd of all durations, distances, releases)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -167,6 +172,13 @@ def _build_model(plan: Plan, releases: Mapping[str, int] | None = None) -> _Mode
         for task_id, position in releases.items():
             if task_id in index:
                 release[index[task_id]] = max(release[index[task_id]], position)
+    # MS Project plans count minutes; their durations and lags are mostly whole days or hours,
+    # so working on that grid is exact and keeps the time axis short.
+    scale = math.gcd(*durations, *(d.min_distance for d in distances), *release) or 1
+    if scale > 1:
+        durations = [d // scale for d in durations]
+        distances = [Distance(d.before, d.after, d.min_distance // scale) for d in distances]
+        release = [r // scale for r in release]
     try:
         problem = Rcpsp(durations, demands, list(capacities.values()), distances, release)
     except CycleError as error:
@@ -181,7 +193,8 @@ def _build_model(plan: Plan, releases: Mapping[str, int] | None = None) -> _Mode
         problem,
         timeline,
         resource_ids,
-        earliest_starts(problem),
+        [start * scale for start in earliest_starts(problem)],
+        scale,
         warnings,
     )
 
@@ -231,12 +244,13 @@ def solve_rcpsp(
 ) -> tuple[list[int], SolveReport]:
     """The best schedule found within the time limit, and how it was found.
 
-    The heuristic runs first (at most a tenth of the limit) and gives CP-SAT its hint and an
-    upper bound; CP-SAT then gets the rest of the time. The result is always feasible.
+    The heuristic runs first (stopping after 30 % of the limit, 200 passes or at the lower
+    bound) and gives CP-SAT its hint and an upper bound; CP-SAT then gets the rest of the
+    time. The result is always feasible.
     """
     started = time.perf_counter()
     bound = lower_bound(problem)
-    heuristic_budget = min(0.1, 0.1 * time_limit_seconds) if use_cp_sat else time_limit_seconds
+    heuristic_budget = _HEURISTIC_SHARE * time_limit_seconds if use_cp_sat else time_limit_seconds
     heuristic = heuristic_schedule(problem, time_limit_seconds=heuristic_budget, target=bound)
     heuristic_makespan = makespan_of(problem, heuristic)
     best, best_makespan = heuristic, heuristic_makespan
@@ -259,7 +273,8 @@ def solve_rcpsp(
             else:
                 cp_status = result.status
                 bound = max(bound, result.lower_bound)
-                if result.starts is not None:
+                # trust but verify: only a schedule that passes the independent check is used
+                if result.starts is not None and not violations(problem, result.starts):
                     best, best_makespan, method = (
                         result.starts,
                         makespan_of(problem, result.starts),
@@ -277,7 +292,8 @@ def solve_rcpsp(
     return best, report
 
 
-_SAFETY_SECONDS = 0.05  # model building and result reading after CP-SAT's own clock stops
+_HEURISTIC_SHARE = 0.3  # of the time limit, before CP-SAT gets the rest
+_SAFETY_SECONDS = 0.1  # model building and result reading after CP-SAT's own clock stops
 
 
 def level(
@@ -291,7 +307,8 @@ def level(
         Any plan; ``task.resources`` are the units used per period, ``plan.resources`` the
         capacities.
     time_limit_seconds:
-        Wall-clock budget for the solvers (the heuristic alone is a few tens of milliseconds).
+        Wall-clock budget for the solvers (the heuristic alone may stop sooner: at the lower
+        bound or after 200 passes).
     workers:
         CP-SAT search threads.
     use_cp_sat:
@@ -323,19 +340,24 @@ def level(
 # --- the result as a Schedule ---------------------------------------------------------------
 
 
-def _to_schedule(model: _Model, starts: list[int], report: SolveReport) -> Schedule:
+def _to_schedule(model: _Model, periods: list[int], report: SolveReport) -> Schedule:
     problem = model.problem
-    makespan = max(report.makespan, max(problem.release, default=0))
-    late = latest_starts(problem, starts, makespan)
-    free = free_floats(problem, starts, makespan)
-    durations = problem.durations
+    scale = model.scale
+    makespan_periods = max(report.makespan, max(problem.release, default=0))
+    late = [v * scale for v in latest_starts(problem, periods, makespan_periods)]
+    free = [v * scale for v in free_floats(problem, periods, makespan_periods)]
+    starts = [v * scale for v in periods]
+    durations = [d * scale for d in problem.durations]
+    makespan = makespan_periods * scale
     timeline = model.timeline
     rows: dict[str, TaskSchedule] = {}
     delayed: dict[str, int] = {}
     for j, task in enumerate(model.leaves):
         start, duration = starts[j], durations[j]
-        total_float = late[j] - start
-        driver = _driving_predecessor(model, starts, j)
+        # the greedy right-justification can miss a slip the task alone has (free float)
+        total_float = max(late[j] - start, free[j])
+        late[j] = start + total_float
+        driver = _driving_predecessor(model, periods, j)
         if start > model.precedence_starts[j]:
             delayed[task.id] = start - model.precedence_starts[j]
         rows[task.id] = TaskSchedule(
@@ -368,8 +390,8 @@ def _to_schedule(model: _Model, starts: list[int], report: SolveReport) -> Sched
     extra: dict[str, Any] = {
         "method": report.method,
         "status": report.status,
-        "lower_bound": report.lower_bound,
-        "heuristic_makespan": report.heuristic_makespan,
+        "lower_bound": report.lower_bound * scale,
+        "heuristic_makespan": report.heuristic_makespan * scale,
         "cp_sat_status": report.cp_sat_status,
         "solve_seconds": round(report.solve_seconds, 3),
         "resource_delayed": delayed,
@@ -439,23 +461,25 @@ def latest_starts(problem: Rcpsp, starts: Sequence[int], makespan: int) -> list[
     free = _free_profile(problem, [], makespan)
     remaining = [len(successors) for successors in problem.successors]
     rank = {j: position for position, j in enumerate(problem.order)}
-    ready = [j for j in range(n) if remaining[j] == 0]
+
+    def key(k: int) -> tuple[int, int, int]:
+        return (-(starts[k] + durations[k]), -rank[k], k)
+
+    ready = [key(j) for j in range(n) if remaining[j] == 0]
+    heapq.heapify(ready)
     late = list(starts)
-    placed = [False] * n
     while ready:
-        j = max(ready, key=lambda k: (starts[k] + durations[k], rank[k]))
-        ready.remove(j)
+        j = heapq.heappop(ready)[2]
         limit = makespan - durations[j]
         for k, distance in problem.successors[j]:
             limit = min(limit, late[k] - distance)
         position = _latest_fit(free, problem.usage[j], durations[j], limit, starts[j])
         late[j] = position
         _book(free, problem.usage[j], position, durations[j])
-        placed[j] = True
         for k, _ in problem.predecessors[j]:
             remaining[k] -= 1
             if remaining[k] == 0:
-                ready.append(k)
+                heapq.heappush(ready, key(k))
     return late
 
 
@@ -611,20 +635,22 @@ def level_portfolio(
         j: position
         for position, j in enumerate(sorted(range(problem.size), key=order_key.__getitem__))
     }
-    starts = priority_schedule(problem, [float(rank[j]) for j in range(problem.size)])
-    makespan = makespan_of(problem, starts)
+    periods = priority_schedule(problem, [float(rank[j]) for j in range(problem.size)])
+    makespan = makespan_of(problem, periods)
     report = SolveReport(
         "heuristic", "feasible", makespan, lower_bound(problem), makespan, "skipped", 0.0
     )
-    schedule = _to_schedule(model, starts, report)
+    schedule = _to_schedule(model, periods, report)
+    starts = [period * model.scale for period in periods]
+    durations = [duration * model.scale for duration in problem.durations]
 
     group_of = groups or {}
     finish_old: dict[str, int] = {}
     finish_new: dict[str, int] = {}
     for j, task in enumerate(leaves):
         group = group_of.get(task.id, "")
-        end_old = current[j] + problem.durations[j]
-        end_new = starts[j] + problem.durations[j]
+        end_old = current[j] + durations[j]
+        end_new = starts[j] + durations[j]
         finish_old[group] = max(finish_old.get(group, 0), end_old)
         finish_new[group] = max(finish_new.get(group, 0), end_new)
     moves: list[ProposedMove] = []
@@ -639,12 +665,12 @@ def level_portfolio(
                     old_start=current[j],
                     new_start=starts[j],
                     shift=starts[j] - current[j],
-                    reason=_move_reason(model, starts, j, priorities),
+                    reason=_move_reason(model, periods, j, priorities),
                     within_float=within,
                 )
             )
         window = windows.get(task.id)
-        end = starts[j] + problem.durations[j]
+        end = starts[j] + durations[j]
         if window is not None and window.latest_finish is not None and end > window.latest_finish:
             violations.append(
                 f"task {task.id!r} finishes at {end}, {end - window.latest_finish} after its "
@@ -655,7 +681,7 @@ def level_portfolio(
         moves=moves,
         violations=violations,
         over_allocations_before=over_before,
-        makespan=makespan,
+        makespan=makespan * model.scale,
         schedule=schedule,
     )
 
@@ -690,11 +716,12 @@ def _move_reason(model: _Model, starts: list[int], j: int, priorities: Mapping[s
 
 
 def _over_allocations(model: _Model, starts: Sequence[int]) -> list[str]:
+    """Over-booked (resource, position) pairs of positions in the plan's unit."""
     problem = model.problem
     used: dict[tuple[int, int], int] = {}
     for j, row in enumerate(problem.usage):
         for r, amount in row:
-            for t in range(starts[j], starts[j] + problem.durations[j]):
+            for t in range(starts[j], starts[j] + problem.durations[j] * model.scale):
                 used[r, t] = used.get((r, t), 0) + amount
     found = []
     for (r, t), amount in sorted(used.items()):

@@ -245,22 +245,20 @@ def compile_network(plan: Plan) -> CompiledNetwork:
     position = {task_id: number for number, task_id in enumerate(ids)}
     links = expanded_links(plan, children)
     count = len(links)
-    source = np.empty(count, dtype=np.int64)
-    target = np.empty(count, dtype=np.int64)
-    code = np.empty(count, dtype=np.int64)
-    lag = np.empty(count, dtype=np.int64)
-    elapsed = np.zeros(count, dtype=np.bool_)
-    for number, link in enumerate(links):
-        try:
-            source[number] = position[link.predecessor]
-            target[number] = position[link.successor]
-        except KeyError as error:
-            raise UnknownTaskError(
-                f"link {link.predecessor!r} -> {link.successor!r}: unknown task {error.args[0]!r}"
-            ) from None
-        code[number] = LINK_CODES[LinkType(link.type)]
-        lag[number] = link.lag
-        elapsed[number] = link.lag_elapsed
+    try:
+        source = np.fromiter((position[x.predecessor] for x in links), np.int64, count)
+        target = np.fromiter((position[x.successor] for x in links), np.int64, count)
+    except KeyError:
+        for link in links:
+            for end in (link.predecessor, link.successor):
+                if end not in position:
+                    raise UnknownTaskError(
+                        f"link {link.predecessor!r} -> {link.successor!r}: unknown task {end!r}"
+                    ) from None
+        raise
+    code = np.fromiter((LINK_CODES[x.type] for x in links), np.int64, count)
+    lag = np.fromiter((x.lag for x in links), np.int64, count)
+    elapsed = np.fromiter((x.lag_elapsed for x in links), np.bool_, count)
     level, order, bounds = topological_levels(len(ids), source, target)
     if order.size < len(ids):
         raise CycleError(_find_cycle(ids, source, target))

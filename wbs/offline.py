@@ -17,9 +17,11 @@ Example
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TextIO
 
 from wbs.plan import Plan
@@ -56,7 +58,7 @@ def _parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _summary_line(result: dict[str, object]) -> str:
+def _summary_line(result: Mapping[str, object]) -> str:
     if "error" in result:
         return f"{result['source']}: error: {result['error']}"
     tasks = result.get("tasks")
@@ -77,26 +79,55 @@ def _run(
     out: TextIO,
     calendar: str | None = None,
 ) -> int:
-    from wbs.formats import read_plan
-    from wbs.serialize import error_to_contract, schedule_to_contract
-
     status = 0
     for path in paths:
-        try:
-            plan = read_plan(path)
-            if calendar is not None and plan.unit == "day":
-                plan.calendar = calendar
-            result: dict[str, object] = schedule_to_contract(scheduler(plan), path)
-        except Exception as error:  # one bad file must not stop the others
-            status = 1
-            message = str(error) or type(error).__name__
-            result = dict(error_to_contract(path, message))
-        if as_json:
-            out.write(json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n")
-        else:
-            out.write(_summary_line(result) + "\n")
+        with _no_cyclic_gc():
+            line, failed = _process(path, scheduler, as_json, calendar)
+        out.write(line + "\n")
         out.flush()
+        status |= failed
     return status
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while one plan is processed.
+
+    Building 100,000 tasks and 200,000 links allocates so many containers that the collector
+    keeps rescanning a growing heap (about a third of the read time); a plan holds no
+    reference cycles worth collecting meanwhile, and the collector resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _process(
+    path: str, scheduler: Scheduler, as_json: bool, calendar: str | None
+) -> tuple[str, bool]:
+    """One input's output line, and whether it failed."""
+    from wbs.formats import read_plan
+    from wbs.serialize import error_to_contract, schedule_to_contract, schedule_to_json_line
+
+    try:
+        plan = read_plan(path)
+        if calendar is not None and plan.unit == "day":
+            plan.calendar = calendar
+        schedule = scheduler(plan)
+    except Exception as error:  # one bad file must not stop the others
+        failure = error_to_contract(path, str(error) or type(error).__name__)
+        return (
+            json.dumps(failure, ensure_ascii=False, separators=(",", ":"))
+            if as_json
+            else _summary_line(failure)
+        ), True
+    if as_json:
+        return schedule_to_json_line(schedule, path), False
+    return _summary_line(schedule_to_contract(schedule, path)), False
 
 
 def main_schedule(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

@@ -24,7 +24,9 @@ Example
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from wbs.plan import PlanTime
@@ -101,6 +103,73 @@ def schedule_to_contract(schedule: Schedule, source: str) -> dict[str, Any]:
     if schedule.warnings:
         result["warnings"] = list(schedule.warnings)
     return result
+
+
+_TASK_LINE = (
+    '{"id":%s,"name":%s,"start":%s,"finish":%s,"early_start":%s,"early_finish":%s,'
+    '"late_start":%s,"late_finish":%s,"total_float":%s,"free_float":%s,"critical":%s,'
+    '"driving_predecessor":%s'
+)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class _EncodedTimes(dict[PlanTime | None, str]):
+    """Plan time -> its JSON text, each distinct value encoded once (a C-level lookup after)."""
+
+    def __init__(self) -> None:
+        super().__init__({None: "null"})
+
+    def __missing__(self, value: PlanTime) -> str:
+        raw = _time_value(value)
+        text = f'"{raw}"' if isinstance(raw, str) else str(raw)
+        self[value] = text
+        return text
+
+
+def schedule_to_json_line(schedule: Schedule, source: str) -> str:
+    """``schedule_to_contract`` already encoded as one compact JSON line (no newline).
+
+    Equal to ``json.dumps(schedule_to_contract(...), ensure_ascii=False, separators=(",", ":"))``
+    but about twice as fast on large plans: each task is formatted straight into text and
+    each distinct date is encoded once.
+    """
+    encoded = _EncodedTimes()
+    leveled = schedule.makespan is not None
+    parts = []
+    for task in schedule.tasks:
+        driver = task.driving_predecessor
+        total_float, free_float = task.total_float, task.free_float
+        line = _TASK_LINE % (
+            encode_basestring(task.id),
+            encode_basestring(task.name),
+            encoded[task.start],
+            encoded[task.finish],
+            encoded[task.early_start],
+            encoded[task.early_finish],
+            encoded[task.late_start],
+            encoded[task.late_finish],
+            str(total_float) if type(total_float) is int else _compact(total_float),
+            str(free_float) if type(free_float) is int else _compact(free_float),
+            "true" if task.critical else "false",
+            "null" if driver is None else encode_basestring(driver),
+        )
+        if leveled:
+            line += ',"resources":' + _compact(task.resources)
+        parts.append(line + "}")
+    head: dict[str, Any] = {
+        "source": source,
+        "project_start": _time_value(schedule.project_start),
+        "project_finish": _time_value(schedule.project_finish),
+        "duration": schedule.duration,
+        "unit": schedule.unit,
+    }
+    if leveled:
+        head["makespan"] = schedule.makespan
+    tail = ',"warnings":' + _compact(list(schedule.warnings)) if schedule.warnings else ""
+    return _compact(head)[:-1] + ',"tasks":[' + ",".join(parts) + "]" + tail + "}"
 
 
 def error_to_contract(source: str, message: str) -> dict[str, str]:

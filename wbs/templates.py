@@ -337,14 +337,22 @@ def _build(template_id: str, lineage: list[str], merged: Mapping[str, Any]) -> T
 def resolve_sources(
     template_id: str, sources: Mapping[str, Mapping[str, Any]]
 ) -> tuple[Template, dict[str, Any]]:
-    """Resolve ``template_id`` against ``sources``; returns the template and its merged JSON."""
-    lineage = _lineage(template_id, sources)
-    merged = _merge([sources[ancestor] for ancestor in lineage])
-    own = sources[template_id]
-    for key in ("name_zh", "name_en", "description"):
-        if key in own:
-            merged[key] = own[key]
-    template = _build(template_id, lineage, merged)
+    """Resolve ``template_id`` against ``sources``; returns the template and its merged JSON.
+
+    Raises ``TemplateError`` for anything wrong, malformed JSON shapes included.
+    """
+    try:
+        lineage = _lineage(template_id, sources)
+        merged = _merge([sources[ancestor] for ancestor in lineage])
+        own = sources[template_id]
+        for key in ("name_zh", "name_en", "description"):
+            if key in own:
+                merged[key] = own[key]
+        template = _build(template_id, lineage, merged)
+    except TemplateError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError) as error:
+        raise TemplateError(f"template {template_id!r} is malformed", [repr(error)]) from error
     problems = validate(template)
     if problems:
         raise TemplateError(f"template {template_id!r} is invalid", problems)

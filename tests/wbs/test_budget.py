@@ -88,7 +88,10 @@ def trees(draw):
         WorkPackageWeights(
             leaf,
             draw(st.integers(min_value=0, max_value=50)),
-            {c: draw(st.integers(min_value=0, max_value=9)) for c in draw(st.sets(st.sampled_from(CATEGORIES)))},
+            {
+                c: draw(st.integers(min_value=0, max_value=9))
+                for c in draw(st.sets(st.sampled_from(CATEGORIES)))
+            },
         )
         for leaf in leaves
     ]
@@ -99,7 +102,9 @@ def trees(draw):
 @given(
     st.decimals(min_value=0, max_value=10**8, places=2),
     trees(),
-    st.dictionaries(st.sampled_from(CATEGORIES), st.decimals(min_value=0, max_value=10**7, places=2)),
+    st.dictionaries(
+        st.sampled_from(CATEGORIES), st.decimals(min_value=0, max_value=10**7, places=2)
+    ),
 )
 def test_any_budget_and_tree_sums_exactly(budget, tree, caps):
     parents, packages = tree
@@ -118,4 +123,6 @@ def test_any_budget_and_tree_sums_exactly(budget, tree, caps):
             children.setdefault(parent, []).append(node)
     for node in parents:
         own = sum(split.lines.get(node, {}).values())
-        assert node_total(rolled, node) == own + sum(node_total(rolled, c) for c in children.get(node, []))
+        assert node_total(rolled, node) == own + sum(
+            node_total(rolled, c) for c in children.get(node, [])
+        )

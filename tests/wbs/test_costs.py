@@ -176,7 +176,7 @@ RATES = RateTable(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(portfolios(), currencies)
 def test_portfolio_rolls_up_exactly(bids: list[BidCosts], currency: str) -> None:
     result = roll_up_portfolio(bids, RATES, currency, ON)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -301,3 +302,38 @@ def test_earned_schedule_matches_its_definition(project: tuple[list[EvElement], 
         expected = done + (figures.ev - cumulative[done]) / step
     assert figures.earned_schedule_days == expected
     assert figures.actual_time_days == len([d for d in days if d <= status_date])
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[list[EvElement], date]:
+    elements, status_date = draw(projects())
+    with_history = []
+    for element in elements:
+        reports = draw(
+            st.lists(
+                st.builds(
+                    ProgressPoint,
+                    st.integers(min_value=0, max_value=60).map(day),
+                    st.integers(min_value=0, max_value=100).map(Decimal),
+                ),
+                max_size=3,
+            )
+        )
+        finish = draw(st.none() | st.integers(min_value=0, max_value=60).map(day))
+        with_history.append(replace(element, progress=tuple(reports), actual_finish=finish))
+    return with_history, status_date
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories())
+def test_series_matches_point_by_point_definitions(project: tuple[list[EvElement], date]) -> None:
+    elements, status_date = project
+    for point in time_phased(elements, status_date):
+        assert point.pv == sum((planned_value(e, point.on) for e in elements), D(0))
+        if point.on > status_date:
+            assert point.ev is None and point.ac is None
+            continue
+        assert point.ev == sum((earned_value(e, point.on, status_date) for e in elements), D(0))
+        assert point.ac == sum(
+            (c.amount for e in elements for c in e.actual_costs if c.on <= point.on), D(0)
+        )

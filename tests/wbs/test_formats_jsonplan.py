@@ -122,6 +122,15 @@ def test_errors_name_the_field_path(change, message: str) -> None:
     assert message in str(raised.value)
 
 
+def test_extension_keys_are_never_dropped_by_the_fast_paths() -> None:
+    data = copy.deepcopy(CONTRACT_EXAMPLE)
+    data["tasks"][1] = {"id": "t2", "duration_days": 2, "owner": "李娜"}  # no name: 3 keys
+    data["links"] = [{"from": "t1", "to": "t2", "lag_days": 1, "elapsed": True}]  # no type
+    plan = plan_from_json(data)
+    assert plan.tasks[1].owner == "李娜"
+    assert plan.links == [Link("t1", "t2", LinkType.FS, 1440, lag_elapsed=True)]
+
+
 def test_invalid_json_is_a_format_error() -> None:
     with pytest.raises(FormatError, match="not valid JSON"):
         read_json_plan(b'{"name": ')
@@ -183,12 +192,36 @@ def test_schema_documents_every_field_the_writer_emits() -> None:
     assert set(constraint) <= set(schema["$defs"]["constraint"]["properties"])
 
 
-def test_schema_validates_example_with_jsonschema_when_available() -> None:
-    jsonschema = pytest.importorskip("jsonschema")
+STRUCTURAL_ERRORS = [
+    lambda d: d["tasks"][1].update(duration_days=-1),
+    lambda d: d["tasks"][1].update(duration_days=1.5),
+    lambda d: d["links"][0].update(type="XX"),
+    lambda d: d.update(start="4 Jan 2027"),
+    lambda d: d.pop("name"),
+    lambda d: d["tasks"][0].update(budget=12.5),
+    lambda d: d["tasks"][0].update(budget="1.234"),
+    lambda d: d["tasks"][0].update(percent_complete=120),
+    lambda d: d["tasks"][0]["resources"].update(x=-1),
+    lambda d: d["resources"][0].update(capacity="1"),
+    lambda d: d.update(calendars=[{"name": "c", "weekly": {"monday": []}}]),
+    lambda d: d.update(tasks={}),
+]
+
+
+def test_schema_and_reader_agree() -> None:
+    """The published schema (checked by an independent validator, jsonschema-rs) accepts what
+    the reader accepts and rejects the same structural mistakes."""
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
     schema = _schema()
-    jsonschema.Draft202012Validator.check_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
-    validator.validate(CONTRACT_EXAMPLE)
-    bad = copy.deepcopy(CONTRACT_EXAMPLE)
-    bad["tasks"][0]["duration_days"] = -1
-    assert not validator.is_valid(bad)
+    assert jsonschema_rs.meta.is_valid(schema)
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    assert validator.is_valid(CONTRACT_EXAMPLE)
+    assert all(validator.is_valid(example) for example in schema["examples"])
+    written = json.loads(write_json_plan(plan_from_json(schema["examples"][0])))
+    assert validator.is_valid(written)
+    for change in STRUCTURAL_ERRORS:
+        data = copy.deepcopy(CONTRACT_EXAMPLE)
+        change(data)
+        assert not validator.is_valid(data)
+        with pytest.raises(FormatError):
+            plan_from_json(data)

@@ -177,6 +177,7 @@ def test_hand_written_calendars() -> None:
 def test_hand_written_round_trip() -> None:
     plan = read_mspdi(HAND_WRITTEN)
     assert read_mspdi(write_mspdi(plan)) == plan
+    assert read_plan(HAND_WRITTEN) == plan  # bytes without a file name: sniffed as XML
 
 
 def _one_task(fields: str) -> bytes:
@@ -240,6 +241,19 @@ def test_every_msproject_file_parses_and_round_trips(kampmo_data) -> None:
         plan = read_plan(path)
         assert plan.unit == "minute", path
         assert read_mspdi(write_mspdi(plan)) == plan, path
+
+
+def test_every_other_msproject_file_is_a_clear_format_error(kampmo_data) -> None:
+    """.mpp/.mpx binaries, licences and JSON answers are not plans: FormatError, nothing else."""
+    others = [
+        path
+        for path in sorted((kampmo_data / "msproject").rglob("*"))
+        if path.is_file() and path.suffix != ".xml"
+    ]
+    assert any(path.suffix == ".mpp" for path in others)
+    for path in others:
+        with pytest.raises(FormatError):
+            read_plan(path)
 
 
 def test_slack9_matches_mpxj_expectations(kampmo_data) -> None:
@@ -310,3 +324,40 @@ def test_recurring_exceptions(kampmo_data) -> None:
     # "Recurring Working": a working exception with its own hours.
     working = [hours for hours in exceptions.values() if hours]
     assert working and working[0][0] == (540, 780)
+
+
+def test_writing_a_computed_schedule() -> None:
+    """Dates and floats of a (hand-made) schedule land in the MS Project fields."""
+    from wbs.result import Schedule, TaskSchedule
+
+    plan = read_mspdi(HAND_WRITTEN)
+    start, finish = datetime(2027, 1, 5, 8), datetime(2027, 1, 5, 17)
+    row = TaskSchedule(
+        "2", "Analyse", start, finish, start, finish, start, finish, 960, 480, False, None
+    )
+    again = read_mspdi(write_mspdi(plan, Schedule(start, finish, 480, "minute", [row])))
+    ms_project = again.task_index()["2"].extra["ms_project"]
+    assert (ms_project["start"], ms_project["finish"]) == (start, finish)
+    assert (ms_project["total_slack_minutes"], ms_project["free_slack_minutes"]) == (960, 480)
+    assert ms_project["critical"] is False
+    assert again.extra["ms_project_finish"] == finish
+
+
+def test_built_in_cn_calendar_is_written_out_with_its_holidays() -> None:
+    """2025 Spring Festival per the State Council notice: off Jan 28 - Feb 4, and the
+    make-up working days Sunday Jan 26 and Saturday Feb 8."""
+    plan = Plan("投标", date(2025, 1, 6), [Task("1", "a", 3)], calendar="CN")
+    again = read_mspdi(write_mspdi(plan))
+    assert again.calendar == "CN"
+    exceptions = again.calendars["CN"].exceptions
+    assert all(exceptions[date(2025, 1, day)] == () for day in (28, 29, 30, 31))
+    assert exceptions[date(2025, 2, 4)] == ()
+    assert exceptions[date(2025, 1, 26)] == ((480, 720), (780, 1020))
+    assert exceptions[date(2025, 2, 8)] == ((480, 720), (780, 1020))
+    assert date(2025, 1, 27) not in exceptions  # an ordinary Monday
+
+
+def test_markup_and_control_characters_in_names() -> None:
+    plan = Plan("R&D <投标>", date(2025, 1, 6), [Task("1", "a\x00b & </Name>", 3)])
+    again = read_mspdi(write_mspdi(plan))
+    assert (again.name, again.tasks[0].name) == ("R&D <投标>", "ab & </Name>")

@@ -3,6 +3,7 @@ feasibility check, a brute-force optimum on tiny random instances, and the portf
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -365,3 +366,53 @@ def test_portfolio_window_is_a_release():
     )
     assert proposal.starts["x1"] >= 1
     assert schedule_problems(plan, proposal.schedule) == []
+
+
+def test_day_plan_dates_skip_the_weekend():
+    # Mon 2027-01-04: A takes Mon-Wed, B (same person) Thu, Fri and Mon 2027-01-11.
+    plan = Plan(
+        "bid",
+        date(2027, 1, 4),
+        tasks=[
+            Task("a", "需求分析", 3, resources={"ps": 1}),
+            Task("b", "方案编写", 3, resources={"ps": 1}),
+            Task("m", "提交标书", 0),
+        ],
+        links=[Link("a", "m"), Link("b", "m")],
+        resources=[Resource("ps", "王工", 1)],
+    )
+    schedule = leveled(plan)
+    rows = schedule.by_id()
+    first, second = sorted([rows["a"], rows["b"]], key=lambda row: row.start)
+    assert (first.start, first.finish) == (date(2027, 1, 4), date(2027, 1, 6))
+    assert (second.start, second.finish) == (date(2027, 1, 7), date(2027, 1, 11))
+    assert rows["m"].start == date(2027, 1, 11)
+    assert schedule.project_finish == date(2027, 1, 11)
+    assert schedule.makespan == 6
+
+
+def test_minute_plan_works_on_whole_days_and_returns_clock_times():
+    # MS Project style: 480 working minutes a day, 08:00-12:00 and 13:00-17:00.
+    plan = Plan(
+        "mspdi",
+        datetime(2027, 1, 4, 8, 0),
+        tasks=[
+            Task("1", "Survey", 480, resources={"eng": 1}),
+            Task("2", "Design", 960, resources={"eng": 1}),
+        ],
+        resources=[Resource("eng")],
+        unit="minute",
+    )
+    schedule = leveled(plan)
+    spans = {row.id: (row.start, row.finish) for row in schedule.tasks}
+    survey_first = {
+        "1": (datetime(2027, 1, 4, 8), datetime(2027, 1, 4, 17)),
+        "2": (datetime(2027, 1, 5, 8), datetime(2027, 1, 6, 17)),
+    }
+    design_first = {
+        "2": (datetime(2027, 1, 4, 8), datetime(2027, 1, 5, 17)),
+        "1": (datetime(2027, 1, 6, 8), datetime(2027, 1, 6, 17)),
+    }
+    assert spans in (survey_first, design_first)
+    assert schedule.makespan == 1440
+    assert schedule.project_finish == datetime(2027, 1, 6, 17)

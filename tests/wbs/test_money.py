@@ -26,7 +26,11 @@ def test_to_money_rejects_non_numbers(bad):
 
 
 def test_allocate_hand_examples():
-    assert allocate(Decimal("100"), [1, 1, 1]) == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
+    assert allocate(Decimal("100"), [1, 1, 1]) == [
+        Decimal("33.34"),
+        Decimal("33.33"),
+        Decimal("33.33"),
+    ]
     # 10.00 by 1:2:3 -> 1.666.., 3.333.., 5.00: the largest remainder (0.666) takes the cent
     assert allocate(Decimal("10"), [1, 2, 3]) == [Decimal("1.67"), Decimal("3.33"), Decimal("5.00")]
     assert allocate(Decimal("5"), [0, 1]) == [Decimal("0.00"), Decimal("5.00")]

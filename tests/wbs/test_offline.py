@@ -16,7 +16,7 @@ from tests.wbs.test_formats_psplib import SMALL_SM
 from wbs.offline import main_level, main_schedule
 from wbs.plan import Plan
 from wbs.result import Schedule, TaskSchedule
-from wbs.serialize import schedule_to_contract
+from wbs.serialize import schedule_to_contract, schedule_to_json_line
 
 CONTRACT_TASK_KEYS = [
     "id", "name", "start", "finish", "early_start", "early_finish", "late_start", "late_finish",
@@ -85,6 +85,26 @@ def test_leveled_schedule_adds_makespan_and_resources() -> None:
     result = schedule_to_contract(Schedule(0, 5, 5, "period", [task], makespan=5), "x.sm")
     assert result["makespan"] == 5
     assert result["tasks"][0]["resources"] == {"R1": 2}
+
+
+def test_json_line_equals_json_dumps_of_the_contract() -> None:
+    d1, d2 = date(2027, 1, 4), date(2027, 1, 8)
+    odd = _task('引号"\\ and \n', d1, d2, total_float=-3)
+    odd.driving_predecessor = "t0"
+    odd.resources = {"售前": 2}
+    cases = [
+        Schedule(d1, d2, 5, "day", [_task("t1", d1, d2), odd], warnings=["截止日期 missed"]),
+        Schedule(datetime(2027, 1, 4, 8), datetime(2027, 1, 4, 17), 480, "minute", [
+            _task("1", datetime(2027, 1, 4, 8), datetime(2027, 1, 4, 17))
+        ]),
+        Schedule(0, 7, 7, "period", [odd], makespan=7),
+        Schedule(0, 0, 0, "period", []),
+    ]  # fmt: skip
+    for schedule in cases:
+        expected = json.dumps(
+            schedule_to_contract(schedule, "计划.json"), ensure_ascii=False, separators=(",", ":")
+        )
+        assert schedule_to_json_line(schedule, "计划.json") == expected
 
 
 # ----------------------------------------------------------------------------- the command plumbing

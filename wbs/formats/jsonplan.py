@@ -169,7 +169,7 @@ def _constraint(value: Any, path: str) -> Constraint | None:
     if value is None:
         return None
     data = _object(value, path)
-    kind = _CONSTRAINT_TYPES.get(data.get("type"))  # type: ignore[arg-type]
+    kind = _CONSTRAINT_TYPES.get(str(data.get("type")))
     if kind is None:
         raise _fail(f"{path}.type", f"must be one of {', '.join(_CONSTRAINT_TYPES)}")
     moment = _optional_date(data.get("date"), f"{path}.date")
@@ -239,17 +239,20 @@ def _resource(value: Any, path: str) -> Resource:
     )
 
 
-_PLAIN_TASK_KEYS = frozenset({"id", "name", "duration_days", "parent", "resources"})
-_PLAIN_LINK_KEYS = frozenset({"from", "to", "type", "lag_days"})
-
-
 def _tasks(items: list[Any]) -> list[Task]:
-    """All tasks; the common plain shape takes a fast path, anything else the checked one."""
+    """All tasks; the contract's core shape without resources takes a fast path (an ``id``
+    plus only core keys: the count check rules out extension keys), anything else the
+    checked one."""
     tasks = []
     for position, item in enumerate(items):
         if (
             type(item) is dict
-            and _PLAIN_TASK_KEYS.issuperset(item)
+            and len(item)
+            == 1
+            + ("name" in item)
+            + ("duration_days" in item)
+            + ("parent" in item)
+            + ("resources" in item)
             and type(task_id := item.get("id")) is str
             and task_id
             and type(name := item.get("name", "")) is str
@@ -264,18 +267,45 @@ def _tasks(items: list[Any]) -> list[Task]:
     return tasks
 
 
+_new_object = object.__new__
+_link_slots: dict[str, Any] = dict(vars(Link))
+_set_predecessor = _link_slots["predecessor"].__set__
+_set_successor = _link_slots["successor"].__set__
+_set_type = _link_slots["type"].__set__
+_set_lag = _link_slots["lag"].__set__
+_set_lag_elapsed = _link_slots["lag_elapsed"].__set__
+
+
+def _plain_link(predecessor: str, successor: str, kind: LinkType, lag: int) -> Link:
+    """``Link(predecessor, successor, kind, lag)``, built through its slots.
+
+    A frozen dataclass's ``__init__`` pays for ``object.__setattr__`` on every field; writing
+    the slots directly is about twice as fast, which matters for 200,000-link plans.
+    """
+    link: Link = _new_object(Link)
+    _set_predecessor(link, predecessor)
+    _set_successor(link, successor)
+    _set_type(link, kind)
+    _set_lag(link, lag)
+    _set_lag_elapsed(link, False)
+    return link
+
+
 def _links(items: list[Any], known: set[str]) -> list[Link]:
+    """All links; the full plain shape (from, to, type, lag_days) takes a fast path."""
     links = []
     for position, item in enumerate(items):
         if (
             type(item) is dict
-            and _PLAIN_LINK_KEYS.issuperset(item)
+            and len(item) == 4
+            and "type" in item
+            and "lag_days" in item
             and (predecessor := item.get("from")) in known
             and (successor := item.get("to")) in known
             and (kind := _LINK_TYPES.get(item.get("type", "FS"))) is not None
             and type(lag := item.get("lag_days", 0)) is int
         ):
-            links.append(Link(predecessor, successor, kind, lag))
+            links.append(_plain_link(predecessor, successor, kind, lag))
         else:
             links.append(_link(item, f"links[{position}]", known))
     return links

@@ -649,6 +649,9 @@ def _as_datetime(value: PlanTime | None, minutes_of_day: int = 480) -> datetime 
     return datetime.combine(value, time()) + timedelta(minutes=minutes_of_day)
 
 
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _text(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -667,7 +670,8 @@ class _Writer:
         self.parts: list[str] = []
 
     def element(self, tag: str, value: object) -> None:
-        text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = _XML_FORBIDDEN.sub("", str(value))  # control characters are not XML
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         self.parts.append(f"<{tag}>{text}</{tag}>")
 
     def open(self, tag: str) -> None:
@@ -711,11 +715,11 @@ def write_mspdi(plan: Plan, schedule: Schedule | None = None) -> bytes:
         header.moment("FinishDate", schedule.project_finish, 1020)
     elif isinstance(plan.extra.get("ms_project_finish"), datetime):
         header.moment("FinishDate", plan.extra["ms_project_finish"])
-    calendars = plan.calendars or {STANDARD.name: STANDARD}
+    calendars = plan.calendars or _built_in_calendars(plan, schedule)
     calendar_uids = {name: str(number) for number, name in enumerate(calendars, start=1)}
     project_calendar = plan.calendar if plan.calendar in calendar_uids else None
     if project_calendar is not None or not plan.calendars:
-        header["CalendarUID"] = calendar_uids[project_calendar or STANDARD.name]
+        header["CalendarUID"] = calendar_uids[project_calendar or next(iter(calendars))]
     header["MinutesPerDay"] = str(writer.minutes_per_day)
     header["MinutesPerWeek"] = str(int(plan.extra.get("minutes_per_week", 2400)))
     header["DaysPerMonth"] = str(int(plan.extra.get("days_per_month", 20)))
@@ -752,6 +756,32 @@ STANDARD = CalendarSpec(
     name="Standard",
     weekly={**{day: DEFAULT_WORKING_TIMES for day in range(5)}, 5: (), 6: ()},
 )
+
+
+def _built_in_calendars(plan: Plan, schedule: Schedule | None) -> dict[str, CalendarSpec]:
+    """MS Project needs its calendar spelled out: a built-in one ("CN", "US", ...) becomes the
+    standard week plus its holidays and make-up working days as exceptions, over the plan's
+    span (at least two years from its start)."""
+    name = plan.calendar
+    if not name or name.lower() in ("standard", "default") or not isinstance(plan.start, date):
+        return {STANDARD.name: STANDARD}
+    from wbs.calendar import CalendarError, WorkCalendar
+
+    try:
+        calendar = WorkCalendar.named(name, "day")
+    except CalendarError:
+        return {STANDARD.name: STANDARD}
+    first = plan.start if not isinstance(plan.start, datetime) else plan.start.date()
+    last = first + timedelta(days=2 * 366)
+    if schedule is not None and isinstance(schedule.project_finish, date):
+        finish = schedule.project_finish
+        last = max(last, finish.date() if isinstance(finish, datetime) else finish)
+    exceptions: dict[date, tuple[tuple[int, int], ...]] = {}
+    for day in _date_range(first, last):
+        working = calendar.is_working_day(day)
+        if working != (day.weekday() < 5):
+            exceptions[day] = DEFAULT_WORKING_TIMES if working else ()
+    return {name: CalendarSpec(name=name, weekly=STANDARD.weekly, exceptions=exceptions)}
 
 
 def _write_working_times(writer: _Writer, intervals: tuple[tuple[int, int], ...]) -> None:

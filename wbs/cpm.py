@@ -1,0 +1,1138 @@
+"""The critical path method: early and late dates, floats, critical path, driving predecessors.
+
+``schedule(plan)`` validates nothing beyond what it needs (call ``wbs.network.validate_plan``
+first for friendly refusals); it compiles the leaf network, runs a forward and a backward pass
+on *working-time indices* and converts indices to dates once, at the end.
+
+The time axis
+-------------
+- ``unit="period"`` (PSPLIB): no calendar; index = period, dates are ints from ``plan.start``.
+- ``unit="day"``: index 0 is the first working day on or after ``plan.start``. A task of
+  duration ``d`` starting at index ``e`` occupies working days ``e .. e+d-1``; its ``start`` is
+  the date of day ``e`` and its ``finish`` the date of day ``e+d-1`` (inclusive, as MS Project
+  shows dates). A milestone (``d = 0``) driven by a finish (FS or FF link, or a must-finish-on
+  constraint) sits on the date of day ``e-1``, i.e. on its predecessor's finish date; otherwise
+  on day ``e``.
+- ``unit="minute"`` (MS Project): index = working minutes from ``plan.start``. A start at the end
+  of a working period moves to the start of the next period (08:00 the next day), a finish stays
+  at the end of its period (17:00). As in MS Project, a finish driven by a start (an SF link)
+  keeps the start's form (08:00 the next working day).
+
+The rules
+---------
+- Links: contribution to the successor's early start =
+  ``ES_pred + dur_pred*[FS|FF] + lag - dur_succ*[FF|SF]``; lags are working units, or elapsed
+  minutes (``Link.lag_elapsed``) converted through the calendar. No task starts before the
+  project start.
+- Constraints (MS Project's "tasks honour their constraint dates"): SNET/FNET raise the early
+  start; SNLT/FNLT cap it and the late dates; MSO/MFO fix the start (finish); ALAP tasks are
+  shown on their late dates. A link that a constraint overrides shows up as negative float.
+- Deadlines (``task.deadline``, ``plan.finish_deadline``) cap the late finish: a deadline that
+  cannot be met gives negative total float and a warning, never an exception.
+- Progress at ``plan.status_date``: finished tasks keep their actual dates; started tasks keep
+  their actual start and the remaining duration runs from the status date; tasks not started
+  start no earlier than the status date.
+- Total float = LS - ES (with ES the later of the scheduled start and what the links require);
+  free float = the least slack to any successor's early start (to the project finish for tasks
+  without successors), between 0 and the total float. ``critical`` = total float <= 0.
+- Summary tasks roll up their leaf descendants (min start, max finish); links on summaries apply
+  to each leaf below them.
+- Task calendars (``task.calendar``): such a task's duration, dates and floats count on its own
+  calendar; lags count on the plan's calendar. Plans with task calendars run the passes in real
+  moments (``calendar_passes``); the ``*_index`` fields stay on the plan's calendar.
+
+Example
+-------
+>>> from wbs.plan import Plan, Task, Link
+>>> plan = Plan("p", 0, [Task("a", "A", 3), Task("b", "B", 2), Task("c", "C", 1)],
+...             [Link("a", "c"), Link("b", "c")], unit="period")
+>>> result = schedule(plan)
+>>> result.duration, [(t.id, t.total_float) for t in result.tasks]
+(4, [('a', 0), ('b', 1), ('c', 0)])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from wbs.calendar import WorkCalendar
+from wbs.network import PRED_FINISH, SUCC_FINISH, CompiledNetwork, compile_network
+from wbs.plan import ConstraintType, Plan, PlanTime, Task, TimeUnit
+from wbs.result import Schedule, TaskSchedule
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    IntArray = npt.NDArray[np.int64]
+    BoolArray = npt.NDArray[np.bool_]
+
+Method = Literal["auto", "python", "numpy"]
+NUMPY_THRESHOLD = 2000  # below this many tasks a plain loop beats NumPy's per-call overhead
+FAR = 1 << 60  # "no bound"
+CODE_FS, CODE_SS, CODE_FF, CODE_SF = 0, 1, 2, 3
+
+
+# --------------------------------------------------------------------------- the time axis
+
+
+class TimeAxis:
+    """Converts plan times to working-time offsets from the project start and back."""
+
+    def __init__(self, plan: Plan, calendar: WorkCalendar | None = None) -> None:
+        self.unit = plan.unit
+        self.calendar: WorkCalendar | None = None
+        self.origin = 0
+        if plan.unit == "period":
+            self.origin = int(plan.start)  # type: ignore[arg-type]
+            return
+        self.calendar = calendar or plan_calendar(plan)
+        self.origin = self.calendar.index_at(self._moment(plan.start, finish=False))
+
+    def _moment(self, value: PlanTime, *, finish: bool) -> date | datetime:
+        if isinstance(value, datetime):
+            if self.unit == "day":
+                return value.date() + timedelta(days=1) if finish else value.date()
+            return value
+        if isinstance(value, date):
+            day = value + timedelta(days=1) if finish else value
+            return day if self.unit == "day" else datetime.combine(day, time())
+        raise TypeError(f"a {self.unit} plan needs dates, not {value!r}")
+
+    def index(self, value: PlanTime, *, finish: bool = False) -> int:
+        """The offset of a start (``finish=False``) or of an inclusive finish date."""
+        if self.calendar is None:
+            return int(value) - self.origin  # type: ignore[arg-type]
+        return self.calendar.index_at(self._moment(value, finish=finish)) - self.origin
+
+    def start(self, offset: int) -> PlanTime:
+        if self.calendar is None:
+            return self.origin + offset
+        return self.calendar.start_at(self.origin + offset)
+
+    def finish(self, offset: int) -> PlanTime:
+        if self.calendar is None:
+            return self.origin + offset
+        return self.calendar.finish_at(self.origin + offset)
+
+    def elapsed(self, offset: int, minutes: int, *, from_finish: bool) -> int:
+        """The offset ``minutes`` elapsed (calendar) minutes after a start or finish offset."""
+        if self.calendar is None:
+            return offset + minutes
+        if from_finish:
+            moment = self.calendar.finish_moment(self.origin + offset)
+        else:
+            moment = self.calendar.start_moment(self.origin + offset)
+        return self.calendar.index_at(moment + timedelta(minutes=minutes)) - self.origin
+
+
+def plan_calendar(plan: Plan, name: str | None = None) -> WorkCalendar:
+    """The calendar named ``name`` (default: the plan's) from the plan's specs or built-ins."""
+    unit: TimeUnit = "minute" if plan.unit == "minute" else "day"
+    name = plan.calendar if name is None else name
+    if name is not None and name in plan.calendars:
+        return WorkCalendar.from_spec(plan.calendars[name], unit, plan.calendars)
+    if name is None and "Standard" in plan.calendars:
+        return WorkCalendar.from_spec(plan.calendars["Standard"], unit, plan.calendars)
+    return WorkCalendar.named(name, unit)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(slots=True)
+class PassInputs:
+    """Per leaf task: duration and the bounds the constraints, deadlines and progress put."""
+
+    duration: IntArray
+    lower: IntArray  # early start >= lower (project start, SNET, FNET, status date)
+    upper: IntArray  # early start <= upper (SNLT, FNLT)
+    fixed: IntArray  # early start == fixed where ``is_fixed`` (MSO, MFO, actual start)
+    is_fixed: BoolArray
+    progress_fixed: BoolArray  # fixed by actual progress: floats count from the fixed start
+    late_start_cap: IntArray  # SNLT, MSO
+    late_finish_cap: IntArray  # FNLT, MFO, deadlines, the plan's finish deadline
+    constrained: bool  # any bound besides the project start
+
+
+@dataclass(slots=True)
+class PassResult:
+    early_start: IntArray  # scheduled early start
+    required_start: IntArray  # what links and lower bounds require (before caps and fixes)
+    late_start: IntArray
+    project_finish: int
+    driving_link: IntArray  # link number, -1 = none
+    free_float: IntArray
+    total_float: IntArray
+
+
+def prepare_inputs(plan: Plan, network: CompiledNetwork, axis: TimeAxis) -> PassInputs:
+    import numpy as np
+
+    size = network.size
+    tasks = plan.task_index()
+    duration = np.fromiter(
+        (tasks[task_id].duration for task_id in network.ids), dtype=np.int64, count=size
+    )
+    lower = np.zeros(size, dtype=np.int64)
+    upper = np.full(size, FAR, dtype=np.int64)
+    fixed = np.zeros(size, dtype=np.int64)
+    is_fixed = np.zeros(size, dtype=np.bool_)
+    progress_fixed = np.zeros(size, dtype=np.bool_)
+    late_start_cap = np.full(size, FAR, dtype=np.int64)
+    late_finish_cap = np.full(size, FAR, dtype=np.int64)
+    constrained = False
+    if plan.finish_deadline is not None:
+        late_finish_cap[:] = axis.index(plan.finish_deadline, finish=True)
+        constrained = True
+    status = axis.index(plan.status_date) if plan.status_date is not None else None
+    if status is not None:
+        lower[:] = np.maximum(lower, status)
+        constrained = True
+    for number, task_id in enumerate(network.ids):
+        task = tasks[task_id]
+        if task.constraint is None and task.deadline is None and not _has_progress(task):
+            continue
+        constrained = True
+        if task.deadline is not None:
+            late_finish_cap[number] = min(
+                late_finish_cap[number], axis.index(task.deadline, finish=True)
+            )
+        if _has_progress(task):
+            start, length = _progress(task, axis, status)
+            fixed[number], duration[number] = start, length
+            is_fixed[number] = progress_fixed[number] = True
+            continue
+        if task.constraint is None or task.constraint.date is None:
+            continue
+        kind = ConstraintType(task.constraint.type)
+        length = int(duration[number])
+        if kind in (ConstraintType.SNET, ConstraintType.MSO, ConstraintType.SNLT):
+            at = axis.index(task.constraint.date)
+        else:
+            at = axis.index(task.constraint.date, finish=True) - length
+        if kind in (ConstraintType.SNET, ConstraintType.FNET):
+            lower[number] = max(lower[number], at)
+        elif kind in (ConstraintType.SNLT, ConstraintType.FNLT):
+            upper[number] = at
+            late_start_cap[number] = min(late_start_cap[number], at)
+        elif kind in (ConstraintType.MSO, ConstraintType.MFO):
+            fixed[number] = at
+            is_fixed[number] = True
+            late_start_cap[number] = min(late_start_cap[number], at)
+    return PassInputs(
+        duration,
+        lower,
+        upper,
+        fixed,
+        is_fixed,
+        progress_fixed,
+        late_start_cap,
+        late_finish_cap,
+        constrained,
+    )
+
+
+def _has_progress(task: Task) -> bool:
+    return task.actual_start is not None or task.actual_finish is not None
+
+
+def _progress(task: Task, axis: TimeAxis, status: int | None) -> tuple[int, int]:
+    """(fixed start, effective duration) of a started or finished task."""
+    if task.actual_finish is not None:
+        finish = axis.index(task.actual_finish, finish=True)
+        start = axis.index(task.actual_start) if task.actual_start is not None else finish
+        start = min(start, finish - task.duration) if task.actual_start is None else start
+        return start, max(0, finish - start)
+    assert task.actual_start is not None
+    start = axis.index(task.actual_start)
+    if task.remaining_duration is not None:
+        remaining = task.remaining_duration
+    else:
+        remaining = round(task.duration * (100.0 - task.percent_complete) / 100.0)
+    done = max(0, task.duration - remaining)
+    resume = start + done if status is None else max(start + done, status)
+    return start, resume + remaining - start
+
+
+# --------------------------------------------------------------------------- the passes
+
+
+def python_passes(
+    network: CompiledNetwork, inputs: PassInputs, axis: TimeAxis | None
+) -> PassResult:
+    """Forward and backward pass as plain loops; handles elapsed lags."""
+    import numpy as np
+
+    size = network.size
+    duration = inputs.duration.tolist()
+    lower, upper = inputs.lower.tolist(), inputs.upper.tolist()
+    fixed, is_fixed = inputs.fixed.tolist(), inputs.is_fixed.tolist()
+    source, target = network.source.tolist(), network.target.tolist()
+    code, lag, elapsed = network.code.tolist(), network.lag.tolist(), network.elapsed.tolist()
+    incoming = network.predecessors()
+    outgoing = network.successors()
+    order = network.order.tolist()
+    early = [0] * size
+    required = [0] * size
+    driving = [-1] * size
+
+    def contribution(link: int, predecessor_start: int) -> int:
+        kind = code[link]
+        base = predecessor_start + (duration[source[link]] if PRED_FINISH[kind] else 0)
+        if elapsed[link] and axis is not None:
+            base = axis.elapsed(base, lag[link], from_finish=PRED_FINISH[kind])
+        else:
+            base += lag[link]
+        return base - (duration[target[link]] if SUCC_FINISH[kind] else 0)
+
+    for task in order:
+        best, best_link = -FAR, -1
+        for link in incoming[task]:
+            value = contribution(link, early[source[link]])
+            if value > best:
+                best, best_link = value, link
+        needed = max(lower[task], best)
+        required[task] = needed
+        early[task] = fixed[task] if is_fixed[task] else min(needed, upper[task])
+        if best_link >= 0 and best == early[task] and not inputs.progress_fixed[task]:
+            driving[task] = best_link
+    finish = max((early[t] + duration[t] for t in range(size)), default=0)
+    finish = max(finish, 0)
+    late = [0] * size
+    start_cap = inputs.late_start_cap.tolist()
+    finish_cap = inputs.late_finish_cap.tolist()
+    for task in reversed(order):
+        value = min(min(finish, finish_cap[task]) - duration[task], start_cap[task])
+        for link in outgoing[task]:
+            value = min(
+                value, _late_bound(link, late, duration, source, target, code, lag, elapsed, axis)
+            )
+        late[task] = value
+    free = [0] * size
+    for task in range(size):
+        slack = finish - (early[task] + duration[task]) if not outgoing[task] else FAR
+        for link in outgoing[task]:
+            slack = min(slack, early[target[link]] - contribution(link, early[task]))
+        free[task] = slack
+    return _finish_floats(
+        inputs,
+        np.asarray(early, dtype=np.int64),
+        np.asarray(required, dtype=np.int64),
+        np.asarray(late, dtype=np.int64),
+        finish,
+        np.asarray(driving, dtype=np.int64),
+        np.asarray(free, dtype=np.int64),
+    )
+
+
+def _late_bound(
+    link: int,
+    late: list[int],
+    duration: list[int],
+    source: list[int],
+    target: list[int],
+    code: list[int],
+    lag: list[int],
+    elapsed: list[bool],
+    axis: TimeAxis | None,
+) -> int:
+    """The latest start of ``source[link]`` that the link allows, given the target's LS."""
+    kind = code[link]
+    point = late[target[link]] + (duration[target[link]] if SUCC_FINISH[kind] else 0)
+    if elapsed[link] and axis is not None:
+        point = axis.elapsed(point, -lag[link], from_finish=SUCC_FINISH[kind])
+    else:
+        point -= lag[link]
+    return point - (duration[source[link]] if PRED_FINISH[kind] else 0)
+
+
+def _finish_floats(
+    inputs: PassInputs,
+    early: IntArray,
+    required: IntArray,
+    late: IntArray,
+    finish: int,
+    driving: IntArray,
+    free: IntArray,
+) -> PassResult:
+    import numpy as np
+
+    basis = np.where(inputs.progress_fixed, early, np.maximum(early, required))
+    total = late - basis
+    free = np.maximum(0, np.minimum(free, total))
+    return PassResult(early, required, late, finish, driving, free, total)
+
+
+@dataclass(slots=True)
+class LevelPlan:
+    """The links regrouped for level-by-level vector passes (cache it with the network).
+
+    ``in_*`` arrays hold the links sorted by (level of target, target); ``out_*`` by (level of
+    source, source). Per level, ``*_bounds`` slices them, ``*_offsets`` are the segment starts
+    inside the slice (one segment per distinct task) and ``*_tasks`` those tasks.
+    """
+
+    in_source: IntArray
+    in_target: IntArray
+    in_lag: IntArray
+    in_from_finish: IntArray
+    in_to_finish: IntArray
+    in_bounds: list[tuple[int, int]]
+    in_offsets: list[IntArray]
+    in_tasks: list[IntArray]
+    in_all_tasks: IntArray  # in_tasks concatenated, with per-level starts in in_task_bounds
+    in_task_bounds: list[tuple[int, int]]
+    out_source: IntArray
+    out_target: IntArray
+    out_lag: IntArray
+    out_from_finish: IntArray
+    out_to_finish: IntArray
+    out_bounds: list[tuple[int, int]]
+    out_offsets: list[IntArray]
+    out_tasks: list[IntArray]
+    out_all_tasks: IntArray
+    out_task_bounds: list[tuple[int, int]]
+    out_link: IntArray  # the original link number of each link in source order
+    out_segments: IntArray  # segment starts over all the out_* links (one per source task)
+    in_link: IntArray  # the original link number of each link in target order
+    in_segments: IntArray
+
+
+def level_plan(network: CompiledNetwork) -> LevelPlan:
+    """Group the links of ``network`` by level for ``numpy_passes`` (no elapsed lags)."""
+    import numpy as np
+
+    levels = int(network.level.max()) + 1 if network.size else 0
+    code = network.code
+    from_finish = ((code == CODE_FS) | (code == CODE_FF)).astype(np.int64)
+    to_finish = ((code == CODE_FF) | (code == CODE_SF)).astype(np.int64)
+    lag = np.where(network.elapsed, 0, network.lag).astype(np.int64)
+    parts = []
+    orders = []
+    for key in (network.target, network.source):
+        order, bounds, offsets, tasks = _grouped(network.level[key], key, levels)
+        orders.append(order)
+        all_tasks = np.concatenate(tasks) if tasks else np.empty(0, dtype=np.int64)
+        sizes = np.cumsum([0, *(len(chunk) for chunk in tasks)])
+        task_bounds = [(int(sizes[i]), int(sizes[i + 1])) for i in range(len(tasks))]
+        parts.append(
+            (
+                network.source[order],
+                network.target[order],
+                lag[order],
+                from_finish[order],
+                to_finish[order],
+                bounds,
+                offsets,
+                tasks,
+                all_tasks,
+                task_bounds,
+            )
+        )
+    segment_starts = []
+    for part in parts:
+        bounds, offsets = part[5], part[6]
+        segments = [chunk + low for (low, _), chunk in zip(bounds, offsets, strict=True)]
+        segment_starts.append(np.concatenate(segments) if segments else np.empty(0, dtype=np.int64))
+    return LevelPlan(
+        *parts[0],
+        *parts[1],
+        orders[1].astype(np.int64),
+        segment_starts[1],
+        orders[0].astype(np.int64),
+        segment_starts[0],
+    )
+
+
+def _grouped(
+    link_level: IntArray, key: IntArray, levels: int
+) -> tuple[IntArray, list[tuple[int, int]], list[IntArray], list[IntArray]]:
+    import numpy as np
+
+    order = np.lexsort((key, link_level))
+    sorted_level = link_level[order]
+    sorted_key = key[order]
+    edges = np.searchsorted(sorted_level, np.arange(levels + 1))
+    bounds: list[tuple[int, int]] = []
+    offsets: list[IntArray] = []
+    keys: list[IntArray] = []
+    for level in range(levels):
+        low, high = int(edges[level]), int(edges[level + 1])
+        chunk = sorted_key[low:high]
+        if not chunk.size:
+            continue
+        starts = np.flatnonzero(np.concatenate(([True], chunk[1:] != chunk[:-1])))
+        bounds.append((low, high))
+        offsets.append(starts)
+        keys.append(chunk[starts])
+    return order, bounds, offsets, keys
+
+
+def numpy_passes(
+    network: CompiledNetwork, inputs: PassInputs, levels: LevelPlan | None = None
+) -> PassResult:
+    """Forward and backward pass vectorised level by level (no elapsed lags).
+
+    Per level, one gather, one ``maximum.reduceat`` over the incoming links grouped by
+    successor and one scatter; the backward pass mirrors it with ``minimum.reduceat``.
+    """
+    import numpy as np
+
+    plan = levels or level_plan(network)
+    duration = inputs.duration
+    constrained = inputs.constrained
+    weight_in = (
+        plan.in_lag
+        + duration[plan.in_source] * plan.in_from_finish
+        - duration[plan.in_target] * plan.in_to_finish
+    )
+    source_in = plan.in_source
+    if constrained:
+        early = np.where(inputs.is_fixed, inputs.fixed, np.minimum(inputs.lower, inputs.upper))
+    else:
+        early = inputs.lower.copy()
+    required = inputs.lower.copy()
+    floor = inputs.lower[plan.in_all_tasks] if constrained else inputs.lower
+    maximum_reduceat = np.maximum.reduceat
+    if not constrained:
+        _forward_unconstrained(early, plan, weight_in)
+    for (low, high), offsets, targets, (first, last) in zip(
+        plan.in_bounds, plan.in_offsets, plan.in_tasks, plan.in_task_bounds, strict=True
+    ):
+        if not constrained:
+            break
+        contribution = early[source_in[low:high]]
+        contribution += weight_in[low:high]
+        needed = maximum_reduceat(contribution, offsets)
+        np.maximum(needed, floor[first:last], out=needed)
+        if constrained:
+            required[targets] = needed
+            needed = np.where(
+                inputs.is_fixed[targets],
+                inputs.fixed[targets],
+                np.minimum(needed, inputs.upper[targets]),
+            )
+        early[targets] = needed
+    if not constrained:
+        required = early
+    finish = max(int((early + duration).max(initial=0)), 0)
+    late = np.minimum(np.minimum(finish, inputs.late_finish_cap) - duration, inputs.late_start_cap)
+    weight_out = (
+        plan.out_lag
+        + duration[plan.out_source] * plan.out_from_finish
+        - duration[plan.out_target] * plan.out_to_finish
+    )
+    target_out = plan.out_target
+    ceiling = late[plan.out_all_tasks] if constrained else late
+    minimum_reduceat = np.minimum.reduceat
+    if not constrained:
+        _backward_unconstrained(late, plan, weight_out)
+    for (low, high), offsets, sources, (first, last) in zip(
+        reversed(plan.out_bounds),
+        reversed(plan.out_offsets),
+        reversed(plan.out_tasks),
+        reversed(plan.out_task_bounds),
+        strict=True,
+    ):
+        if not constrained:
+            break
+        bound = late[target_out[low:high]]
+        bound -= weight_out[low:high]
+        allowed = minimum_reduceat(bound, offsets)
+        np.minimum(allowed, ceiling[first:last], out=allowed)
+        late[sources] = allowed
+    # Driving links: per successor, the first link (in plan order) whose contribution equals
+    # its early start; the links in target order are grouped by successor, plan order kept.
+    target_in = plan.in_target
+    contribution_in = early[source_in] + weight_in
+    drives = contribution_in == early[target_in]
+    if constrained:  # a capped or fixed start has a driver only if no link asks for more
+        best = np.full(network.size, -FAR, dtype=np.int64)
+        if contribution_in.size:
+            best[plan.in_all_tasks] = np.maximum.reduceat(contribution_in, plan.in_segments)
+        drives &= ~inputs.progress_fixed[target_in] & (best[target_in] == early[target_in])
+    driving = np.full(network.size, -1, dtype=np.int64)
+    candidates = np.flatnonzero(drives)
+    if candidates.size:
+        driven = target_in[candidates]
+        leading = np.concatenate(([True], driven[1:] != driven[:-1]))
+        driving[driven[leading]] = plan.in_link[candidates[leading]]
+    contribution = early[plan.out_source] + weight_out
+    free = finish - (early + duration)
+    slack = early[target_out] - contribution
+    if slack.size:
+        free[plan.out_all_tasks] = np.minimum.reduceat(slack, plan.out_segments)
+    return _finish_floats(inputs, early, required, late, finish, driving, free)
+
+
+def _forward_unconstrained(early: IntArray, plan: LevelPlan, weight_in: IntArray) -> None:
+    """The forward pass when only links and the project start bound the early starts: each
+    task's early start already holds its lower bound, so one ``maximum.at`` per level does."""
+    import numpy as np
+
+    maximum_at = np.maximum.at
+    source, target = plan.in_source, plan.in_target
+    for low, high in plan.in_bounds:
+        contribution = early[source[low:high]]
+        contribution += weight_in[low:high]
+        maximum_at(early, target[low:high], contribution)
+
+
+def _backward_unconstrained(late: IntArray, plan: LevelPlan, weight_out: IntArray) -> None:
+    import numpy as np
+
+    minimum_at = np.minimum.at
+    source, target = plan.out_source, plan.out_target
+    for low, high in reversed(plan.out_bounds):
+        bound = late[target[low:high]]
+        bound -= weight_out[low:high]
+        minimum_at(late, source[low:high], bound)
+
+
+def run_passes(
+    network: CompiledNetwork,
+    inputs: PassInputs,
+    axis: TimeAxis | None,
+    method: Method = "auto",
+    levels: LevelPlan | None = None,
+) -> PassResult:
+    has_elapsed = bool(network.elapsed.any())
+    if method == "numpy" and has_elapsed:
+        raise ValueError("elapsed lags need the python passes")
+    use_numpy = method == "numpy" or (
+        method == "auto" and not has_elapsed and network.size >= NUMPY_THRESHOLD
+    )
+    if use_numpy:
+        return numpy_passes(network, inputs, levels)
+    return python_passes(network, inputs, axis)
+
+
+# --------------------------------------------------------------------------- the result
+
+
+def schedule(
+    plan: Plan, *, calendar: WorkCalendar | None = None, method: Method = "auto"
+) -> Schedule:
+    """The CPM schedule of ``plan``.
+
+    Parameters
+    ----------
+    plan:
+        Tasks, links, constraints, progress; durations in the plan's unit.
+    calendar:
+        Overrides the plan's own calendar (day and minute plans).
+    method:
+        ``"auto"`` (by size), ``"python"`` or ``"numpy"``: the same results either way.
+
+    Returns
+    -------
+    Schedule
+        One ``TaskSchedule`` per task in plan order, summaries rolled up.
+
+    Raises
+    ------
+    wbs.network.CycleError, wbs.network.UnknownTaskError
+        When the network cannot be ordered.
+    """
+    network = compile_network(plan)
+    axis = TimeAxis(plan, calendar)
+    inputs = prepare_inputs(plan, network, axis)
+    own_calendars = task_calendars(plan, network, axis)
+    if own_calendars:
+        result, moments = calendar_passes(network, inputs, axis, own_calendars)
+        return build_schedule(plan, network, inputs, result, axis, moments)
+    result = run_passes(network, inputs, axis, method)
+    return build_schedule(plan, network, inputs, result, axis)
+
+
+def task_calendars(plan: Plan, network: CompiledNetwork, axis: TimeAxis) -> dict[int, WorkCalendar]:
+    """Leaf tasks whose own calendar differs from the plan's, by position."""
+    if axis.calendar is None:
+        return {}
+    tasks = plan.task_index()
+    built: dict[str, WorkCalendar] = {}
+    result: dict[int, WorkCalendar] = {}
+    for number, task_id in enumerate(network.ids):
+        name = tasks[task_id].calendar
+        if not name or name == plan.calendar or name == axis.calendar.name:
+            continue
+        if name not in built:
+            built[name] = plan_calendar(plan, name)
+        result[number] = built[name]
+    return result
+
+
+# Per task on its own calendar: that calendar and the task's early start, early finish, late
+# start and late finish as indices on it.
+Moments = dict[int, tuple[WorkCalendar, int, int, int, int]]
+
+
+def calendar_passes(
+    network: CompiledNetwork,
+    inputs: PassInputs,
+    axis: TimeAxis,
+    task_calendars: dict[int, WorkCalendar],
+) -> tuple[PassResult, Moments]:
+    """Forward and backward pass in real moments, each task on its own calendar.
+
+    Durations count in the task's calendar, lags in the plan's; floats are in the task's
+    calendar units. Returns project-axis indices (for diffs) and each calendar task's dates.
+    """
+    import numpy as np
+
+    project = axis.calendar
+    assert project is not None
+    origin = axis.origin
+    size = network.size
+    duration = inputs.duration.tolist()
+    source, target = network.source.tolist(), network.target.tolist()
+    code, lag, elapsed = network.code.tolist(), network.lag.tolist(), network.elapsed.tolist()
+    incoming, outgoing = network.predecessors(), network.successors()
+    order = network.order.tolist()
+    calendars = [task_calendars.get(number, project) for number in range(size)]
+
+    def project_moment(offset: int, finish: bool = False) -> datetime:
+        index = origin + offset
+        return project.finish_moment(index) if finish else project.start_moment(index)
+
+    def shift(moment: datetime, link: int, finish: bool, sign: int) -> datetime:
+        if elapsed[link]:
+            return moment + timedelta(minutes=sign * lag[link])
+        if lag[link] == 0:
+            return moment
+        index = project.index_at(moment) + sign * lag[link]
+        return project.finish_moment(index) if finish else project.start_moment(index)
+
+    def start_of(task: int, moment: datetime) -> datetime:
+        return calendars[task].start_moment(calendars[task].index_at(moment))
+
+    def finish_after(task: int, start: datetime) -> datetime:
+        if duration[task] == 0:
+            return start
+        own = calendars[task]
+        return own.finish_moment(own.index_at(start) + duration[task])
+
+    def start_before_finish(task: int, finish: datetime) -> datetime:
+        if duration[task] == 0:
+            return finish
+        own = calendars[task]
+        return own.start_moment(own.index_at(finish) - duration[task])
+
+    lower = inputs.lower.tolist()
+    upper, fixed, is_fixed = inputs.upper.tolist(), inputs.fixed.tolist(), inputs.is_fixed.tolist()
+    early: list[datetime] = [project_moment(0)] * size
+    required: list[datetime] = list(early)
+    finish_at: list[datetime] = list(early)
+    driving = [-1] * size
+    for task in order:
+        best: datetime | None = None
+        best_link, best_key = -1, -FAR
+        own = calendars[task]
+        for link in incoming[task]:
+            kind = code[link]
+            predecessor = source[link]
+            base = finish_at[predecessor] if PRED_FINISH[kind] else early[predecessor]
+            point = shift(base, link, PRED_FINISH[kind] or lag[link] > 0, 1)
+            if SUCC_FINISH[kind]:
+                point = start_before_finish(task, point)
+            key = own.index_at(point)  # moments in one gap are the same working time
+            if key > best_key:
+                best, best_link, best_key = point, link, key
+        needed = project_moment(lower[task])
+        if best is not None and best > needed:
+            needed = best
+        start = needed
+        if is_fixed[task]:
+            start = project_moment(fixed[task])
+        elif upper[task] < FAR and project_moment(upper[task]) < needed:
+            start = project_moment(upper[task])
+        start = start_of(task, start)
+        required[task] = start_of(task, needed)
+        early[task] = start
+        finish_at[task] = finish_after(task, start)
+        if best_link >= 0 and best is not None and start_of(task, best) == start:
+            driving[task] = best_link
+    project_finish = max(finish_at, default=project_moment(0))
+    late_finish: list[datetime] = [project_finish] * size
+    late: list[datetime] = [project_finish] * size
+    start_cap, finish_cap = inputs.late_start_cap.tolist(), inputs.late_finish_cap.tolist()
+    for task in reversed(order):
+        bound = project_finish
+        if finish_cap[task] < FAR:
+            bound = min(bound, project_moment(finish_cap[task], finish=True))
+        for link in outgoing[task]:
+            kind = code[link]
+            successor = target[link]
+            point = late_finish[successor] if SUCC_FINISH[kind] else late[successor]
+            point = shift(point, link, SUCC_FINISH[kind], -1)
+            if not PRED_FINISH[kind]:
+                point = finish_after(task, point)
+            bound = min(bound, point)
+        own = calendars[task]
+        bound = own.finish_moment(own.index_at(bound))
+        latest_start = start_before_finish(task, bound) if duration[task] else bound
+        if start_cap[task] < FAR:
+            latest_start = min(latest_start, project_moment(start_cap[task]))
+        late[task] = latest_start
+        late_finish[task] = finish_after(task, start_of(task, latest_start))
+    moments: Moments = {}
+    indices = np.zeros((4, size), dtype=np.int64)
+    total = np.zeros(size, dtype=np.int64)
+    free = np.zeros(size, dtype=np.int64)
+    for task in range(size):
+        own = calendars[task]
+        basis = early[task] if inputs.progress_fixed[task] else max(early[task], required[task])
+        total[task] = own.index_at(late[task]) - own.index_at(basis)
+        slack = own.index_at(project_finish) - own.index_at(finish_at[task])
+        for link in outgoing[task]:
+            kind = code[link]
+            successor = target[link]
+            point = finish_at[successor] if SUCC_FINISH[kind] else early[successor]
+            point = shift(point, link, SUCC_FINISH[kind], -1)
+            mine = finish_at[task] if PRED_FINISH[kind] else early[task]
+            slack = min(slack, own.index_at(point) - own.index_at(mine))
+        free[task] = slack
+        for row, moment in enumerate((early[task], finish_at[task], late[task], late_finish[task])):
+            indices[row, task] = project.index_at(moment) - origin
+        if task in task_calendars:
+            moments[task] = (
+                own,
+                own.index_at(early[task]),
+                own.index_at(finish_at[task]),
+                own.index_at(late[task]),
+                own.index_at(late_finish[task]),
+            )
+    result = _finish_floats(
+        inputs,
+        indices[0],
+        indices[0],
+        indices[2],
+        project.index_at(project_finish) - origin,
+        np.asarray(driving, dtype=np.int64),
+        free,
+    )
+    result.total_float = total
+    result.free_float = np.maximum(0, np.minimum(free, total))
+    return result, moments
+
+
+def build_schedule(
+    plan: Plan,
+    network: CompiledNetwork,
+    inputs: PassInputs,
+    result: PassResult,
+    axis: TimeAxis,
+    moments: Moments | None = None,
+) -> Schedule:
+    """Convert a pass result into the plain ``Schedule`` (dates converted once, here);
+    ``moments`` gives the dates of tasks on their own calendars."""
+    tasks = plan.task_index()
+    early = result.early_start.tolist()
+    late = result.late_start.tolist()
+    duration = inputs.duration.tolist()
+    total = result.total_float.tolist()
+    free = result.free_float.tolist()
+    driving = result.driving_link.tolist()
+    codes = network.code.tolist()
+    lags = network.lag.tolist()
+    sources = network.source.tolist()
+    low = min(0, int(result.early_start.min(initial=0)), int(result.late_start.min(initial=0)))
+    high = max(
+        result.project_finish,
+        int((result.early_start + inputs.duration).max(initial=0)),
+        int((result.late_start + inputs.duration).max(initial=0)),
+    )
+    converter = _Dates(axis, low, high)
+    rows: dict[str, TaskSchedule] = {}
+    warnings: list[str] = []
+    at = converter.at
+    table, base = converter.table, converter.base
+    ids = network.ids
+    minute = axis.unit == "minute"
+    plain: list[list[PlanTime]] | None = None
+    if table is not None and moments is None:  # day plans: the four columns in one go
+        import numpy as np
+
+        column = np.empty(len(table), dtype=object)
+        column[:] = table
+        plain = [
+            column[result.early_start - base].tolist(),
+            column[result.early_start + inputs.duration - base - 1].tolist(),
+            column[result.late_start - base].tolist(),
+            column[result.late_start + inputs.duration - base - 1].tolist(),
+        ]
+    for number, task_id in enumerate(ids):
+        task = tasks[task_id]
+        link = driving[number]
+        start_index, late_index = early[number], late[number]
+        length = duration[number]
+        if plain is not None and task.constraint is None and (length or not task.is_milestone):
+            total_float = total[number]
+            begin, end = plain[0][number], plain[1][number]
+            rows[task_id] = TaskSchedule(
+                task_id,
+                task.name,
+                begin,
+                end,
+                begin,
+                end,
+                plain[2][number],
+                plain[3][number],
+                total_float,
+                free[number],
+                total_float <= 0,
+                ids[sources[link]] if link >= 0 else None,
+                start_index,
+                start_index + length,
+                late_index,
+                late_index + length,
+                False,
+                task.is_milestone,
+                dict(task.resources) if task.resources else {},
+            )
+            if total_float < 0 and task.deadline is not None:
+                warnings.append(_negative_float_warning(task, rows[task_id], total_float, plan))
+            continue
+        shown_start = start_index
+        start_by_finish = finish_by_start = False
+        if task.constraint is not None and task.constraint.type == ConstraintType.ALAP:
+            shown_start = max(start_index, late_index)
+        milestone = length == 0 and task.is_milestone
+        if milestone or (minute and link >= 0):
+            # MS Project keeps the form of the moment a link produces: a finish, or any
+            # moment moved forward by a lag, ends a working period (17:00); a start begins
+            # one (08:00).
+            code = codes[link] if link >= 0 else -1
+            link_lag = lags[link] if link >= 0 else 0
+            if milestone:
+                finish_driven = (
+                    code in (CODE_FS, CODE_FF) or link_lag > 0 or _finish_constrained(task)
+                )
+                start_by_finish = finish_driven and shown_start > 0
+                finish_by_start = not start_by_finish
+            else:
+                finish_by_start = code == CODE_SF and link_lag <= 0
+        total_float = total[number]
+        dates: tuple[PlanTime, ...]
+        if moments is not None and number in moments:
+            own, own_start, own_finish, own_late, own_late_finish = moments[number]
+            shown, shown_finish = own_start, own_finish
+            if shown_start != start_index:  # as late as possible
+                shown, shown_finish = own_late, own_late_finish
+            first = own.finish_at if start_by_finish else own.start_at
+            last = own.start_at if finish_by_start else own.finish_at
+            dates = (
+                first(shown),
+                last(shown_finish),
+                first(own_start),
+                last(own_finish),
+                first(own_late),
+                last(own_late_finish),
+            )
+        elif table is not None:  # day plans: straight table look-ups
+            shift = base + start_by_finish
+            end_shift = base + (not finish_by_start)
+            dates = (
+                table[shown_start - shift],
+                table[shown_start + length - end_shift],
+                table[start_index - shift],
+                table[start_index + length - end_shift],
+                table[late_index - shift],
+                table[late_index + length - end_shift],
+            )
+        else:
+            dates = (
+                at(shown_start, start_by_finish),
+                at(shown_start + length, not finish_by_start),
+                at(start_index, start_by_finish),
+                at(start_index + length, not finish_by_start),
+                at(late_index, start_by_finish),
+                at(late_index + length, not finish_by_start),
+            )
+        row = TaskSchedule(
+            task_id,
+            task.name,
+            *dates,
+            total_float,
+            free[number],
+            total_float <= 0,
+            ids[sources[link]] if link >= 0 else None,
+            start_index,
+            start_index + length,
+            late_index,
+            late_index + length,
+            False,
+            task.is_milestone,
+            dict(task.resources) if task.resources else {},
+        )
+        rows[task_id] = row
+        if total_float < 0 and _has_limit(task):
+            warnings.append(_negative_float_warning(task, row, total_float, plan))
+    _roll_up_summaries(plan, rows, converter)
+    ordered = [rows[task.id] for task in plan.tasks if task.id in rows]
+    leaves = [rows[task_id] for task_id in network.ids]
+    critical_path = [
+        row.id
+        for row in sorted(leaves, key=lambda r: (r.early_start_index, r.early_finish_index))
+        if row.critical
+    ]
+    if plan.finish_deadline is not None:
+        deadline = axis.index(plan.finish_deadline, finish=True)
+        if result.project_finish > deadline:
+            warnings.append(
+                f"the project finishes {_text(converter.at(result.project_finish, True))}, after "
+                f"its deadline {_text(plan.finish_deadline)}: "
+                f"{result.project_finish - deadline} {plan.unit}s late"
+            )
+    if axis.calendar is not None:
+        warnings.extend(axis.calendar.warnings)
+    return Schedule(
+        project_start=converter.at(0, False),
+        project_finish=converter.at(result.project_finish, result.project_finish > 0),
+        duration=result.project_finish,
+        unit=plan.unit,
+        tasks=ordered,
+        critical_path=critical_path,
+        warnings=warnings,
+    )
+
+
+class _Dates:
+    """Offset -> plan time. Day plans look dates up in one table built with NumPy for the
+    whole range of offsets; minute plans convert through the calendar with a cache."""
+
+    def __init__(self, axis: TimeAxis, low: int, high: int) -> None:
+        self.axis = axis
+        self.starts: dict[int, PlanTime] = {}
+        self.finishes: dict[int, PlanTime] = {}
+        self.table: list[PlanTime] | None = None
+        self.base = low - 1
+        calendar = axis.calendar
+        if calendar is not None and calendar.unit == "day" and high - low < 1_000_000:
+            import numpy as np
+
+            offsets = np.arange(self.base, high + 1, dtype=np.int64) + axis.origin
+            self.table = calendar.dates_of(offsets).astype(object).tolist()
+
+    def at(self, offset: int, finish: bool) -> PlanTime:
+        if self.axis.calendar is None:
+            return self.axis.origin + offset
+        if self.table is not None:
+            position = offset - self.base - (1 if finish else 0)
+            if 0 <= position < len(self.table):
+                return self.table[position]
+        cache = self.finishes if finish else self.starts
+        found = cache.get(offset)
+        if found is None:
+            found = self.axis.finish(offset) if finish else self.axis.start(offset)
+            cache[offset] = found
+        return found
+
+
+def _has_limit(task: Task) -> bool:
+    """A deadline or a date constraint: what a negative-float warning can name as the cause."""
+    return task.deadline is not None or (
+        task.constraint is not None
+        and task.constraint.type not in (ConstraintType.ASAP, ConstraintType.ALAP)
+    )
+
+
+def _finish_constrained(task: Task) -> bool:
+    return task.constraint is not None and task.constraint.type in (
+        ConstraintType.MFO,
+        ConstraintType.FNET,
+        ConstraintType.FNLT,
+    )
+
+
+def _negative_float_warning(task: Task, row: TaskSchedule, total: int, plan: Plan) -> str:
+    limits = []
+    if task.deadline is not None:
+        limits.append(f"deadline {_text(task.deadline)}")
+    if task.constraint is not None and task.constraint.type != ConstraintType.ASAP:
+        limits.append(f"constraint {task.constraint.type} {_text(task.constraint.date)}")
+    if plan.finish_deadline is not None:
+        limits.append(f"project deadline {_text(plan.finish_deadline)}")
+    reason = ", ".join(limits) or "a successor's constraint or deadline"
+    return (
+        f"task {task.id} ({task.name}) cannot meet {reason}: it finishes {_text(row.finish)}, "
+        f"total float {total} {plan.unit}s"
+    )
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+
+
+def _roll_up_summaries(plan: Plan, rows: dict[str, TaskSchedule], dates: _Dates) -> None:
+    from wbs.network import children_map
+
+    children = children_map(plan)
+    summaries = [task for task in plan.tasks if task.id in children or task.is_summary]
+    done: set[str] = set()
+
+    def roll(task_id: str) -> TaskSchedule | None:
+        if task_id in rows and (task_id in done or task_id not in children):
+            return rows[task_id]
+        parts = [part for child in children.get(task_id, []) if (part := roll(child))]
+        task = index[task_id]
+        done.add(task_id)
+        if not parts:
+            rows[task_id] = TaskSchedule(
+                task_id,
+                task.name,
+                dates.at(0, False),
+                dates.at(0, False),
+                dates.at(0, False),
+                dates.at(0, False),
+                dates.at(0, False),
+                dates.at(0, False),
+                0,
+                0,
+                False,
+                None,
+                is_summary=True,
+            )
+            return rows[task_id]
+        first = min(parts, key=lambda r: r.early_start_index)
+        last = max(parts, key=lambda r: r.early_finish_index)
+        late_first = min(parts, key=lambda r: r.late_start_index)
+        late_last = max(parts, key=lambda r: r.late_finish_index)
+        shown_first = min(parts, key=lambda r: _order_key(r.start))
+        shown_last = max(parts, key=lambda r: _order_key(r.finish))
+        total = min(r.total_float for r in parts)
+        rows[task_id] = TaskSchedule(
+            id=task_id,
+            name=task.name,
+            start=shown_first.start,
+            finish=shown_last.finish,
+            early_start=first.early_start,
+            early_finish=last.early_finish,
+            late_start=late_first.late_start,
+            late_finish=late_last.late_finish,
+            total_float=total,
+            free_float=min(r.free_float for r in parts),
+            critical=total <= 0,
+            driving_predecessor=None,
+            early_start_index=first.early_start_index,
+            early_finish_index=last.early_finish_index,
+            late_start_index=late_first.late_start_index,
+            late_finish_index=late_last.late_finish_index,
+            is_summary=True,
+        )
+        return rows[task_id]
+
+    index = plan.task_index()
+    for task in summaries:
+        roll(task.id)
+
+
+def _order_key(value: PlanTime) -> tuple[int, float]:
+    if isinstance(value, datetime):
+        return (1, value.timestamp())
+    if isinstance(value, date):
+        return (1, float(value.toordinal() * 86400))
+    return (0, float(value))

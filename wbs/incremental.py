@@ -1,0 +1,304 @@
+"""Incremental CPM: after one duration or lag change, re-propagate only what can move.
+
+``IncrementalSchedule`` keeps one computed schedule's arrays. A change re-runs the forward pass
+through the changed task's downstream cone in topological (level) order, stopping wherever a
+task's early start does not change, and the backward pass through its upstream cone the same
+way. Only when the project finish moves is the whole backward pass redone (every late date
+depends on it). The result equals a full recompute (``tests/wbs/test_incremental.py`` checks
+that on random plans with Hypothesis).
+
+Example
+-------
+>>> from wbs.plan import Plan, Task, Link
+>>> plan = Plan("p", 0, [Task("a", "A", 3), Task("b", "B", 2), Task("c", "C", 1)],
+...             [Link("a", "c"), Link("b", "c")], unit="period")
+>>> incremental = IncrementalSchedule(plan)
+>>> sorted(incremental.change_duration("b", 5))
+['a', 'b', 'c']
+>>> incremental.schedule().duration
+6
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import TYPE_CHECKING
+
+from wbs.calendar import WorkCalendar
+from wbs.cpm import (
+    FAR,
+    Moments,
+    PassInputs,
+    PassResult,
+    TimeAxis,
+    build_schedule,
+    calendar_passes,
+    prepare_inputs,
+    run_passes,
+    task_calendars,
+)
+from wbs.network import PRED_FINISH, SUCC_FINISH, compile_network
+from wbs.plan import ConstraintType, Link, Plan
+from wbs.result import Schedule
+
+if TYPE_CHECKING:
+    from wbs.network import CompiledNetwork
+
+
+class IncrementalSchedule:
+    """A schedule that absorbs duration and lag changes by local re-propagation.
+
+    Plans with elapsed lags, progress or finish-anchored constraints on the changed task are
+    recomputed in full on each change (still correct, just not incremental).
+    """
+
+    def __init__(self, plan: Plan, *, calendar: WorkCalendar | None = None) -> None:
+        self.plan = plan
+        self.network: CompiledNetwork = compile_network(plan)
+        self.axis = TimeAxis(plan, calendar)
+        self.inputs: PassInputs = prepare_inputs(plan, self.network, self.axis)
+        self._calendars = task_calendars(plan, self.network, self.axis)
+        self._moments: Moments | None = None
+        self._load(self._full_passes())
+        network = self.network
+        self._incoming = network.predecessors()
+        self._outgoing = network.successors()
+        self._local = not bool(network.elapsed.any()) and not self._calendars
+        tasks = plan.task_index()
+        self._finish_anchored = {
+            number
+            for number, task_id in enumerate(network.ids)
+            if tasks[task_id].constraint is not None
+            and tasks[task_id].constraint.type  # type: ignore[union-attr]
+            in (ConstraintType.FNET, ConstraintType.FNLT, ConstraintType.MFO)
+        }
+
+    def _load(self, result: PassResult) -> None:
+        network, inputs = self.network, self.inputs
+        self._source: list[int] = network.source.tolist()
+        self._target: list[int] = network.target.tolist()
+        self._code: list[int] = network.code.tolist()
+        self._lag: list[int] = network.lag.tolist()
+        self._level: list[int] = network.level.tolist()
+        self._lower: list[int] = inputs.lower.tolist()
+        self._upper: list[int] = inputs.upper.tolist()
+        self._fixed: list[int] = inputs.fixed.tolist()
+        self._is_fixed: list[bool] = inputs.is_fixed.tolist()
+        self._progress: list[bool] = inputs.progress_fixed.tolist()
+        self._start_cap: list[int] = inputs.late_start_cap.tolist()
+        self._finish_cap: list[int] = inputs.late_finish_cap.tolist()
+        self._duration: list[int] = self.inputs.duration.tolist()
+        self._early: list[int] = result.early_start.tolist()
+        self._required: list[int] = result.required_start.tolist()
+        self._late: list[int] = result.late_start.tolist()
+        self._finish = result.project_finish
+        self._driving: list[int] = result.driving_link.tolist()
+
+    # ------------------------------------------------------------------ changes
+
+    def change_duration(self, task_id: str, new_duration: int) -> set[str]:
+        """Set a leaf task's duration; returns the ids of the tasks whose dates moved."""
+        number = self.network.position[task_id]
+        if new_duration < 0:
+            raise ValueError(f"task {task_id!r}: a duration cannot be negative")
+        for task in self.plan.tasks:
+            if task.id == task_id:
+                task.duration = new_duration
+        if not self._local or self._progress[number] or number in self._finish_anchored:
+            return self._recompute_all() | {task_id}
+        old_finish = self._early[number] + self._duration[number]
+        self._duration[number] = new_duration
+        self.inputs.duration[number] = new_duration
+        backward_seeds = [number, *(self._source[link] for link in self._incoming[number])]
+        return self._propagate([number], backward_seeds, {number: old_finish}) | {task_id}
+
+    def change_lag(self, predecessor: str, successor: str, lag: int) -> set[str]:
+        """Set the lag of the link ``predecessor -> successor`` (leaf tasks)."""
+        source = self.network.position[predecessor]
+        target = self.network.position[successor]
+        for link in self._outgoing[source]:
+            if self._target[link] == target:
+                self._lag[link] = lag
+                self.network.lag[link] = lag
+                break
+        else:
+            raise KeyError(f"no link {predecessor!r} -> {successor!r}")
+        self.plan.links = [
+            Link(x.predecessor, x.successor, x.type, lag, x.lag_elapsed)
+            if (x.predecessor, x.successor) == (predecessor, successor)
+            else x
+            for x in self.plan.links
+        ]
+        if not self._local:
+            return self._recompute_all()
+        return self._propagate([target], [source])
+
+    def _recompute_all(self) -> set[str]:
+        before = (list(self._early), list(self._late))
+        self.network = compile_network(self.plan)
+        self.inputs = prepare_inputs(self.plan, self.network, self.axis)
+        self._load(self._full_passes())
+        return {
+            task_id
+            for number, task_id in enumerate(self.network.ids)
+            if before[0][number] != self._early[number] or before[1][number] != self._late[number]
+        }
+
+    def _full_passes(self) -> PassResult:
+        if self._calendars:  # tasks on their own calendars: the moment-based passes
+            result, self._moments = calendar_passes(
+                self.network, self.inputs, self.axis, self._calendars
+            )
+            self._full_result: PassResult | None = result
+            return result
+        self._full_result = None
+        return run_passes(self.network, self.inputs, self.axis)
+
+    # ------------------------------------------------------------------ propagation
+
+    def _weight(self, link: int) -> int:
+        code = self._code[link]
+        value = self._lag[link]
+        if PRED_FINISH[code]:
+            value += self._duration[self._source[link]]
+        if SUCC_FINISH[code]:
+            value -= self._duration[self._target[link]]
+        return value
+
+    def _propagate(
+        self,
+        forward_seeds: list[int],
+        backward_seeds: list[int],
+        old_finishes: dict[int, int] | None = None,
+    ) -> set[str]:
+        changed: set[int] = set()
+        seeds = set(forward_seeds)
+        queue = [(self._level[task], task) for task in seeds]
+        heapq.heapify(queue)
+        queued = set(seeds)
+        early, required, driving = self._early, self._required, self._driving
+        finish_moved_down = False
+        new_finish = self._finish
+        while queue:
+            _, task = heapq.heappop(queue)
+            best, best_link = -FAR, -1
+            for link in self._incoming[task]:
+                value = early[self._source[link]] + self._weight(link)
+                if value > best:
+                    best, best_link = value, link
+            needed = max(self._lower[task], best)
+            start = self._fixed[task] if self._is_fixed[task] else min(needed, self._upper[task])
+            drive = best_link if best_link >= 0 and best == start else -1
+            old_finish = (old_finishes or {}).get(task, early[task] + self._duration[task])
+            moved = start != early[task] or task in seeds
+            if start != early[task] or needed != required[task] or drive != driving[task]:
+                changed.add(task)
+            early[task], required[task], driving[task] = start, needed, drive
+            new_task_finish = start + self._duration[task]
+            if new_task_finish > new_finish:
+                new_finish = new_task_finish
+            elif old_finish == self._finish and new_task_finish < old_finish:
+                finish_moved_down = True
+            if moved:
+                for link in self._outgoing[task]:
+                    successor = self._target[link]
+                    if successor not in queued:
+                        queued.add(successor)
+                        heapq.heappush(queue, (self._level[successor], successor))
+        if finish_moved_down and new_finish == self._finish:
+            new_finish = max(
+                max((e + d for e, d in zip(early, self._duration, strict=True)), default=0), 0
+            )
+        if new_finish != self._finish:
+            self._finish = new_finish
+            changed |= self._backward_all()
+        else:
+            changed |= self._backward_local(backward_seeds)
+        ids = self.network.ids
+        return {ids[task] for task in changed}
+
+    def _late_value(self, task: int) -> int:
+        value = min(
+            min(self._finish, self._finish_cap[task]) - self._duration[task],
+            self._start_cap[task],
+        )
+        late = self._late
+        for link in self._outgoing[task]:
+            bound = late[self._target[link]] - self._weight(link)
+            if bound < value:
+                value = bound
+        return value
+
+    def _backward_local(self, seeds: list[int]) -> set[int]:
+        changed: set[int] = set()
+        seed_set = set(seeds)
+        queue = [(-self._level[task], task) for task in seed_set]
+        heapq.heapify(queue)
+        queued = set(seed_set)
+        while queue:
+            _, task = heapq.heappop(queue)
+            value = self._late_value(task)
+            if value == self._late[task] and task not in seed_set:
+                continue
+            if value != self._late[task]:
+                changed.add(task)
+                self._late[task] = value
+            for link in self._incoming[task]:
+                predecessor = self._source[link]
+                if predecessor not in queued:
+                    queued.add(predecessor)
+                    heapq.heappush(queue, (-self._level[predecessor], predecessor))
+        return changed
+
+    def _backward_all(self) -> set[int]:
+        changed: set[int] = set()
+        for task in reversed(self.network.order.tolist()):
+            value = self._late_value(task)
+            if value != self._late[task]:
+                changed.add(task)
+                self._late[task] = value
+        return changed
+
+    # ------------------------------------------------------------------ results
+
+    def result(self) -> PassResult:
+        """The current pass arrays (floats recomputed from the dates)."""
+        import numpy as np
+
+        network = self.network
+        early = np.asarray(self._early, dtype=np.int64)
+        duration = np.asarray(self._duration, dtype=np.int64)
+        weight = np.fromiter(
+            (self._weight(link) for link in range(len(self._code))),
+            dtype=np.int64,
+            count=len(self._code),
+        )
+        free = self._finish - (early + duration)
+        has_successor = np.zeros(network.size, dtype=np.bool_)
+        has_successor[network.source] = True
+        free = np.where(has_successor, FAR, free)
+        np.minimum.at(
+            free, network.source, early[network.target] - (early[network.source] + weight)
+        )
+        required = np.asarray(self._required, dtype=np.int64)
+        late = np.asarray(self._late, dtype=np.int64)
+        basis = np.where(self.inputs.progress_fixed, early, np.maximum(early, required))
+        total = late - basis
+        return PassResult(
+            early,
+            required,
+            late,
+            self._finish,
+            np.asarray(self._driving, dtype=np.int64),
+            np.maximum(0, np.minimum(free, total)),
+            total,
+        )
+
+    def schedule(self) -> Schedule:
+        """The current schedule as a full ``Schedule``."""
+        self.inputs.duration[:] = self._duration
+        if self._full_result is not None:
+            return build_schedule(
+                self.plan, self.network, self.inputs, self._full_result, self.axis, self._moments
+            )
+        return build_schedule(self.plan, self.network, self.inputs, self.result(), self.axis)
