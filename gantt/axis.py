@@ -79,3 +79,27 @@ def _key(value: PlanTime) -> tuple[int, float]:
     if isinstance(value, date):
         return (1, float((value - date(1970, 1, 1)).days * 86_400))
     return (0, float(value))
+
+
+def padded_range(times: list[PlanTime]) -> list[AxisValue] | None:
+    """An explicit axis range around ``times`` with a small margin (None when empty).
+
+    Pages draw only the rows in view, so the time axis must not autorange on what is drawn.
+    """
+    if not times:
+        return None
+    first, last = times[0], times[0]
+    for value in times[1:]:
+        first, last = earlier(first, value), later(last, value)
+    if isinstance(first, int) and isinstance(last, int):
+        return [first - 1, last + 1]
+    if isinstance(first, date) and isinstance(last, date):
+        span = _key(last)[1] - _key(first)[1]
+        margin = timedelta(seconds=max(86_400.0, span * 0.03))
+        low, high = first - margin, last + margin
+        if not isinstance(first, datetime):
+            low = first - timedelta(days=margin.days or 1)
+        if not isinstance(last, datetime):
+            high = last + timedelta(days=margin.days or 1)
+        return [axis_value(low), axis_value(high)]
+    return None

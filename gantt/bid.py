@@ -31,7 +31,16 @@ from typing import Any
 import plotly.graph_objects as go
 
 from gantt import theme
-from gantt.axis import AxisValue, axis_type, axis_value, bar_end, bar_span, earlier, later
+from gantt.axis import (
+    AxisValue,
+    axis_type,
+    axis_value,
+    bar_end,
+    bar_span,
+    earlier,
+    later,
+    padded_range,
+)
 from wbs.plan import LinkType, Plan, PlanTime, Task
 from wbs.result import Schedule, TaskSchedule
 
@@ -299,7 +308,7 @@ def bid_gantt(
                 if done > 0:
                     progress.add(row.index, base, round(length * done / 100))
         if flagged:
-            negative.x.append(axis_value(row.start))
+            negative.x.append(_edge(row, at_start=False))
             negative.y.append(row.index)
             negative.customdata.append(hover)
     traces: list[Any] = []
@@ -321,11 +330,15 @@ def bid_gantt(
             traces.append(_marker_trace(name, points, "diamond", colour, 13, template))
     if negative.x:
         traces.append(
-            _marker_trace(TRACE_NEGATIVE_FLOAT, negative, "x", theme.NEGATIVE_FLOAT, 9, template)
+            _marker_trace(
+                TRACE_NEGATIVE_FLOAT, negative, "triangle-left", theme.NEGATIVE_FLOAT, 9, template
+            )
         )
     traces += _link_traces(plan, rows)
     figure = go.Figure(data=traces)
-    figure.update_layout(_layout(plan, schedule, rows, labels, extras.title or plan.name))
+    figure.update_layout(
+        _layout(plan, schedule, rows, labels, extras.title or plan.name, extras.baseline)
+    )
     return figure
 
 
@@ -387,8 +400,27 @@ def _link_traces(plan: Plan, rows: list[GanttRow]) -> list[Any]:
     ]
 
 
+def _times(plan: Plan, rows: list[GanttRow], baseline: Mapping[str, Baseline]) -> list[PlanTime]:
+    times: list[PlanTime] = []
+    for row in rows:
+        if row.start is not None and row.finish is not None:
+            times += [row.start, bar_end(row.finish)]
+    for saved in baseline.values():
+        times += [saved.start, bar_end(saved.finish)]
+    if plan.status_date is not None:
+        times.append(plan.status_date)
+    if plan.finish_deadline is not None:
+        times.append(bar_end(plan.finish_deadline))
+    return times
+
+
 def _layout(
-    plan: Plan, schedule: Schedule, rows: list[GanttRow], labels: list[str], title: str
+    plan: Plan,
+    schedule: Schedule,
+    rows: list[GanttRow],
+    labels: list[str],
+    title: str,
+    baseline: Mapping[str, Baseline],
 ) -> dict[str, Any]:
     layout = theme.base_layout(_text(title))
     shown = min(len(rows), ROWS_SHOWN)
@@ -402,14 +434,14 @@ def _layout(
             "showgrid": True,
             "gridcolor": "#eeeeee",
             "side": "top",
-            "automargin": True,
+            "automargin": False,
         },
         yaxis={
             "tickmode": "array",
             "tickvals": list(range(len(rows))),
             "ticktext": labels,
             "range": [shown - 0.5, -0.5],
-            "automargin": True,
+            "automargin": False,
             "showgrid": False,
             "zeroline": False,
             "fixedrange": False,
@@ -418,6 +450,11 @@ def _layout(
         annotations=[],
         meta={"rows": len(rows), "critical_colour": theme.CRITICAL, "unit": schedule.unit},
     )
+    layout["margin"] = {**layout["margin"], "t": 80, "l": min(480, theme.label_width_px(labels))}
+    x_range = padded_range(_times(plan, rows, baseline))
+    if x_range is not None:
+        layout["xaxis"]["range"] = x_range
+        layout["meta"]["x_range"] = x_range
     for when, colour, text in (
         (plan.status_date, theme.STATUS_DATE, "Status date 状态日期"),
         (plan.finish_deadline, theme.DEADLINE, "Submission deadline 投标截止"),

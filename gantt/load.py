@@ -123,9 +123,17 @@ def load_chart(
             z=grid,
             zmin=0,
             zmax=150,
-            colorscale=[[0, "#f7fbff"], [0.66, theme.LOAD], [0.67, "#fdae61"], [1, theme.OVERLOAD]],
+            # up to 100 % (2/3 of zmax) in blues, over-allocation in oranges and reds
+            colorscale=[
+                [0, "#f7fbff"],
+                [2 / 3, theme.LOAD],
+                [2 / 3 + 0.001, "#fdae61"],
+                [1, theme.OVERLOAD],
+            ],
             colorbar={"title": {"text": "%"}},
-            hovertemplate="%{y} · %{x|%Y-%m-%d}: %{z}%<extra></extra>",
+            hovertemplate="%{y} · week of %{x|%Y-%m-%d}: %{z}%<extra></extra>",
+            xperiod=7 * 86_400_000,
+            xperiodalignment="start",
             xgap=1,
             ygap=1,
         )
@@ -139,13 +147,13 @@ def load_chart(
                 y=over_y,
                 text=over_text,
                 marker={"symbol": "x", "size": 10, "color": "black"},
-                hovertemplate="%{y} · %{x|%Y-%m-%d}: %{text}<extra></extra>",
+                hovertemplate="%{y} · week of %{x|%Y-%m-%d}: %{text}<extra></extra>",
             )
         )
     layout = theme.base_layout(title)
     layout.update(
         height=max(260, 26 * len(people) + 160),
-        xaxis={"type": "date", "side": "top"},
+        xaxis={"type": "date", "side": "top", "tickformat": "%Y-%m-%d"},
         yaxis={"type": "category", "autorange": "reversed", "automargin": True},
     )
     figure = go.Figure(data=traces)

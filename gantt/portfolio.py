@@ -8,6 +8,7 @@ URL; the page's script opens it on ``plotly_click``.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from typing import Any, Literal
 import plotly.graph_objects as go
 
 from gantt import theme
-from gantt.axis import MS_PER_DAY
+from gantt.axis import MS_PER_DAY, padded_range
+from wbs.plan import PlanTime
 
 ColourBy = Literal["stage", "health"]
 TRACE_GATES = "Stage gates 阶段关口"
@@ -189,18 +191,31 @@ def _layout(
         height=max(260, shown * ROW_HEIGHT_PX + 140),
         dragmode="pan",
         hovermode="closest",
-        xaxis={"type": "date", "gridcolor": "#eeeeee", "side": "top", "automargin": True},
+        xaxis={"type": "date", "gridcolor": "#eeeeee", "side": "top", "automargin": False},
         yaxis={
             "tickmode": "array",
             "tickvals": list(range(len(rows))),
             "ticktext": [label for label, _ in rows],
             "range": [max(shown, 1) - 0.5, -0.5],
-            "automargin": True,
+            "automargin": False,
             "showgrid": False,
             "zeroline": False,
         },
         meta={"rows": len(rows), "bids": sum(1 for _, bid in rows if bid is not None)},
     )
+    labels = [label for label, _ in rows]
+    layout["margin"] = {**layout["margin"], "t": 80, "l": min(480, theme.label_width_px(labels))}
+    times: list[PlanTime] = []
+    for _, bid in rows:
+        if bid is not None:
+            times += [bid.start, bid.finish + dt.timedelta(days=1)]
+            times += [gate.on for gate in bid.gates]
+            if bid.submission_deadline is not None:
+                times.append(bid.submission_deadline)
+    x_range = padded_range(times)
+    if x_range is not None:
+        layout["xaxis"]["range"] = x_range
+        layout["meta"]["x_range"] = x_range
     if today is not None:
         layout["shapes"] = [
             {

@@ -81,7 +81,13 @@ def scurve(
         height=420,
         hovermode="x unified",
         xaxis={"type": "date", "gridcolor": "#eeeeee"},
-        yaxis={"title": {"text": currency}, "gridcolor": "#eeeeee", "tickformat": ",.0f"},
+        # decimal strings keep money exact in the JSON; a linear axis reads them as numbers
+        yaxis={
+            "type": "linear",
+            "title": {"text": html.escape(currency)},
+            "gridcolor": "#eeeeee",
+            "tickformat": ",.0f",
+        },
         shapes=[],
     )
     if status_date is not None:

@@ -6,6 +6,9 @@ One place for the palette, so the pages, the browser tests and the figures agree
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
 from typing import Any
 
 FONT_FAMILY = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
@@ -85,10 +88,27 @@ def base_layout(title: str | None = None) -> dict[str, Any]:
         "font": {"family": FONT_FAMILY, "size": 12},
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
-        "margin": {"l": 10, "r": 20, "t": 50, "b": 40},
+        "margin": {"l": 10, "r": 20, "t": 60, "b": 70},
         "hoverlabel": {"font": {"family": FONT_FAMILY}},
-        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
     }
     if title is not None:
         layout["title"] = {"text": title, "x": 0.01}
     return layout
+
+
+def label_width_px(labels: list[str], font_size: int = 12) -> int:
+    """An estimate of the widest tick label in pixels (CJK glyphs are full width).
+
+    Plotly's ``automargin`` measures every tick label in the browser, which costs seconds on
+    charts with thousands of rows; the margin is computed here instead.
+    """
+    widest = 0.0
+    for label in labels:
+        text = html.unescape(re.sub(r"<[^>]+>", "", label))
+        width = sum(
+            font_size if unicodedata.east_asian_width(char) in ("W", "F") else font_size * 0.6
+            for char in text
+        )
+        widest = max(widest, width)
+    return int(widest) + 16

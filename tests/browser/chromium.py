@@ -51,6 +51,8 @@ def static_site(pages: Mapping[str, bytes | Path]) -> Iterator[str]:
             self.send_response(200)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
+            if self.path.startswith("/static/"):
+                self.send_header("Cache-Control", "public, max-age=86400")
             self.end_headers()
             self.wfile.write(body)
 
