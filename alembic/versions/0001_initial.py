@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 11:07:23.885893
+Create Date: 2026-11-28 12:06:02.085412
 """
 
 from __future__ import annotations
@@ -65,6 +65,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['parent_id'], ['org_units.id'], name=op.f('fk_org_units_parent_id_org_units'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_org_units')),
     sa.UniqueConstraint('code', name=op.f('uq_org_units_code'))
+    )
+    op.create_table('wbs_templates',
+    sa.Column('template_id', sa.String(length=80), nullable=False),
+    sa.Column('source', sa.JSON(), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wbs_templates')),
+    sa.UniqueConstraint('template_id', name=op.f('uq_wbs_templates_template_id'))
     )
     op.create_table('calendars',
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -220,6 +231,22 @@ def upgrade() -> None:
     with op.batch_alter_table('baselines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_baselines_bid_id'), ['bid_id'], unique=False)
 
+    op.create_table('bid_closures',
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('reasons', sa.String(length=2000), nullable=True),
+    sa.Column('competitor', sa.String(length=200), nullable=True),
+    sa.Column('price_gap_percent', sa.Numeric(precision=7, scale=2), nullable=True),
+    sa.Column('lessons', sa.String(length=4000), nullable=True),
+    sa.Column('slipped', sa.JSON(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['bid_id'], ['bids.id'], name=op.f('fk_bid_closures_bid_id_bids'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bid_closures')),
+    sa.UniqueConstraint('bid_id', name=op.f('uq_bid_closures_bid_id'))
+    )
     op.create_table('journal',
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('bid_id', sa.Integer(), nullable=True),
@@ -441,6 +468,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_journal_bid_id'))
 
     op.drop_table('journal')
+    op.drop_table('bid_closures')
     with op.batch_alter_table('baselines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_baselines_bid_id'))
 
@@ -472,6 +500,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_calendars_org_unit_id'))
 
     op.drop_table('calendars')
+    op.drop_table('wbs_templates')
     op.drop_table('org_units')
     op.drop_table('exchange_rates')
     with op.batch_alter_table('accounts', schema=None) as batch_op:

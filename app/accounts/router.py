@@ -23,6 +23,7 @@ from app.db import SessionDep
 from app.etag import IfMatch, check_if_match, set_etag
 from app.journal.service import record_changes, snapshot
 from app.pagination import Page, PageDep, paginate
+from app.params import IdPath
 from app.schemas import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
@@ -65,7 +66,7 @@ def create_account(
 
 @router.get("/accounts/{account_id}", response_model=AccountRead)
 def get_account(
-    account_id: int, session: SessionDep, user: CurrentUser, response: Response
+    account_id: IdPath, session: SessionDep, user: CurrentUser, response: Response
 ) -> AccountRead:
     account = service.get_account(session, account_id)
     set_etag(response, account)
@@ -74,7 +75,7 @@ def get_account(
 
 @router.patch("/accounts/{account_id}", response_model=AccountRead)
 def update_account(
-    account_id: int,
+    account_id: IdPath,
     body: AccountUpdate,
     session: SessionDep,
     user: CurrentUser,
@@ -92,7 +93,7 @@ def update_account(
 
 @router.get("/accounts/{account_id}/stakeholders", response_model=Page[StakeholderRead])
 def list_stakeholders(
-    account_id: int, session: SessionDep, user: CurrentUser, page: PageDep
+    account_id: IdPath, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> Page[StakeholderRead]:
     service.get_account(session, account_id)
     statement = (
@@ -108,7 +109,7 @@ def list_stakeholders(
     status_code=status.HTTP_201_CREATED,
 )
 def create_stakeholder(
-    account_id: int,
+    account_id: IdPath,
     body: StakeholderCreate,
     session: SessionDep,
     user: CurrentUser,
@@ -124,7 +125,7 @@ def create_stakeholder(
 
 @router.get("/stakeholders/{stakeholder_id}", response_model=StakeholderRead)
 def get_stakeholder(
-    stakeholder_id: int, session: SessionDep, user: CurrentUser, response: Response
+    stakeholder_id: IdPath, session: SessionDep, user: CurrentUser, response: Response
 ) -> StakeholderRead:
     stakeholder = service.get_stakeholder(session, stakeholder_id)
     set_etag(response, stakeholder)
@@ -133,7 +134,7 @@ def get_stakeholder(
 
 @router.patch("/stakeholders/{stakeholder_id}", response_model=StakeholderRead)
 def update_stakeholder(
-    stakeholder_id: int,
+    stakeholder_id: IdPath,
     body: StakeholderUpdate,
     session: SessionDep,
     user: CurrentUser,
@@ -151,7 +152,7 @@ def update_stakeholder(
 
 @router.delete("/stakeholders/{stakeholder_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_stakeholder(
-    stakeholder_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
+    stakeholder_id: IdPath, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
 ) -> Response:
     require_role(user, *WRITERS)
     stakeholder = service.get_stakeholder(session, stakeholder_id)

@@ -18,6 +18,7 @@ from app.errors import Invalid
 from app.etag import IfMatch, check_if_match, set_etag
 from app.orgs.models import OrgUnit, Person
 from app.pagination import Page, PageDep, paginate
+from app.params import IdPath
 from app.schemas import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
@@ -65,7 +66,9 @@ def create_user(
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
-def get_user(user_id: int, session: SessionDep, user: CurrentUser, response: Response) -> UserRead:
+def get_user(
+    user_id: IdPath, session: SessionDep, user: CurrentUser, response: Response
+) -> UserRead:
     if user.id != user_id:
         require_role(user, "pmo")
     found = get_or_404(session, User, user_id, "user")
@@ -75,7 +78,7 @@ def get_user(user_id: int, session: SessionDep, user: CurrentUser, response: Res
 
 @router.patch("/users/{user_id}", response_model=UserRead)
 def update_user(
-    user_id: int,
+    user_id: IdPath,
     body: UserUpdate,
     session: SessionDep,
     user: CurrentUser,
@@ -118,7 +121,7 @@ def create_token(body: TokenCreate, session: SessionDep, user: CurrentUser) -> T
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def revoke_token(token_id: IdPath, session: SessionDep, user: CurrentUser) -> Response:
     service.revoke_token(session, token_id, user=None if user.role == "pmo" else user)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

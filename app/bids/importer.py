@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from typing import Any
 
 from sqlalchemy import select
@@ -25,21 +24,14 @@ from app.errors import Invalid
 from app.orgs.models import OrgUnit
 from app.orgs.service import create_org_unit
 from app.settings import get_settings
-from app.tasks.models import BudgetLine, Dependency, Task
-from app.tasks.scheduling import bid_calendar, build_plan, load_network, recompute, stored_schedule
+from app.tasks.models import BudgetLine
+from app.tasks.scheduling import bid_calendar, build_plan, load_network, stored_schedule
+from app.tasks.service import add_plan, as_date
 from wbs.plan import Plan
 
-MINUTES_PER_DAY = 480
 IMPORT_UNIT_CODE = "IMPORTED"
 IMPORT_ACCOUNT_NAME = "未指定客户"
 EXPORT_FORMATS = ("mspdi", "json", "csv", "xlsx")
-
-
-def _days(value: int, unit: str, *, round_up: bool) -> int:
-    if unit != "minute":
-        return int(value)
-    days = value / MINUTES_PER_DAY
-    return math.ceil(days) if round_up else round(days)
 
 
 def _start_date(plan: Plan) -> dt.date:
@@ -49,12 +41,6 @@ def _start_date(plan: Plan) -> dt.date:
         return plan.start
     today = dt.date.today()
     return today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None
 
 
 def _default_refs(session: Session, user: User | None) -> tuple[int, int]:
@@ -96,55 +82,12 @@ def import_plan(
             "org_unit_id": org_unit_id,
             "title": (plan.name or "Imported plan")[:300],
             "start_date": _start_date(plan),
-            "submission_deadline": _as_date(plan.finish_deadline),
-            "status_date": _as_date(plan.status_date),
+            "submission_deadline": as_date(plan.finish_deadline),
+            "status_date": as_date(plan.status_date),
             "stage": "plan",
         },
     )
-    rows: dict[str, Task] = {}
-    for position, task in enumerate(plan.tasks):
-        duration = _days(task.duration, plan.unit, round_up=True)
-        if duration < 0:
-            raise Invalid(f"task {task.id} ({task.name}): negative duration")
-        kind = "summary" if task.is_summary else ("milestone" if task.is_milestone else "task")
-        rows[task.id] = Task(
-            bid_id=bid.id,
-            position=position,
-            name=(task.name or f"Task {task.id}")[:300],
-            kind=kind,
-            duration_days=0 if kind == "milestone" else duration,
-            actual_start=_as_date(task.actual_start),
-            actual_finish=_as_date(task.actual_finish),
-            percent_complete=max(0, min(100, round(task.percent_complete))),
-            deadline=_as_date(task.deadline),
-            kam_role=task.role[:30] if task.role else None,
-        )
-    session.add_all(rows.values())
-    session.flush()
-    for task in plan.tasks:
-        if task.parent is not None and task.parent in rows:
-            rows[task.id].parent_id = rows[task.parent].id
-        if task.budget is not None and task.budget > 0:
-            session.add(BudgetLine(task_id=rows[task.id].id, category="other", amount=task.budget))
-    seen: set[tuple[int, int]] = set()
-    for link in plan.links:
-        if link.predecessor not in rows or link.successor not in rows:
-            raise Invalid(f"link {link.predecessor} -> {link.successor} names an unknown task")
-        pair = (rows[link.predecessor].id, rows[link.successor].id)
-        if pair in seen or pair[0] == pair[1]:
-            continue
-        seen.add(pair)
-        lag = link.lag / (1440 / MINUTES_PER_DAY) if link.lag_elapsed else link.lag
-        session.add(
-            Dependency(
-                bid_id=bid.id,
-                predecessor_id=pair[0],
-                successor_id=pair[1],
-                type=link.type.value,
-                lag_days=_days(int(lag), plan.unit, round_up=False),
-            )
-        )
-    recompute(session, bid)
+    add_plan(session, user, bid, plan)
     return bid
 
 

@@ -18,7 +18,7 @@ from app.db import SessionDep
 from app.errors import PayloadTooLarge
 from app.etag import IfMatch, check_if_match, set_etag
 from app.pagination import Page, PageDep, paginate
-from app.params import BidPath, IdPath
+from app.params import BidPath, IdPath, IdQuery
 from app.schemas import MAX_ID, PROBLEM_RESPONSES
 from app.settings import get_settings
 
@@ -30,9 +30,9 @@ def list_bids(
     session: SessionDep,
     user: CurrentUser,
     page: PageDep,
-    account_id: Annotated[int | None, Query()] = None,
-    org_unit_id: Annotated[int | None, Query()] = None,
-    lead_id: Annotated[int | None, Query()] = None,
+    account_id: IdQuery = None,
+    org_unit_id: IdQuery = None,
+    lead_id: IdQuery = None,
     stage: Annotated[str | None, Query(max_length=20)] = None,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
     kind: Annotated[str | None, Query(max_length=20)] = None,

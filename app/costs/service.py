@@ -8,7 +8,7 @@ with the rate used, so a report never depends on later rate changes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -24,15 +24,19 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.journal.service import record_changes
 from app.tasks.models import Task
+from app.tasks.service import as_date
 from wbs.costs import (
     CostCategory,
+    CostFigures,
     ExchangeRate,
     MissingRateError,
     RateTable,
     SpendingPolicy,
     approval_reasons,
+    plan_cost_rollup,
 )
 from wbs.money import to_money
+from wbs.plan import Plan
 
 # A client-entertainment entry above this (in the bid's currency) needs PMO approval unless the
 # bid sets its own ``entertainment_entry`` cap.
@@ -244,8 +248,9 @@ def reverse_entry(
     return reversal
 
 
-def add_rate(session: Session, user: User, data: dict[str, Any]) -> ExchangeRateRow:
-    if user.role not in ("pmo", "finance"):
+def add_rate(session: Session, user: User | None, data: dict[str, Any]) -> ExchangeRateRow:
+    """A new exchange rate (``user`` None: a system load, e.g. the demo)."""
+    if user is not None and user.role not in ("pmo", "finance"):
         raise Forbidden("only finance or the PMO maintain exchange rates")
     if data["base"] == data["quote"]:
         raise Invalid.field("quote", "must differ from base")
@@ -265,8 +270,9 @@ def add_rate(session: Session, user: User, data: dict[str, Any]) -> ExchangeRate
     return row
 
 
-def add_cap(session: Session, user: User, bid: Bid, data: dict[str, Any]) -> SpendingCap:
-    if user.role != "pmo" and not can_write_bid(user, bid):
+def add_cap(session: Session, user: User | None, bid: Bid, data: dict[str, Any]) -> SpendingCap:
+    """A spending-policy rule of ``bid`` (``user`` None: a system load, e.g. the demo)."""
+    if user is not None and user.role != "pmo" and not can_write_bid(user, bid):
         raise Forbidden(f"you may not set the spending policy of bid {bid.id}")
     kind = data["kind"]
     if kind == "category" and (data.get("category") is None or data.get("task_id") is not None):
@@ -295,3 +301,44 @@ def add_cap(session: Session, user: User, bid: Bid, data: dict[str, Any]) -> Spe
     session.add(cap)
     record_creation(session, user, cap, data, bid_id=bid.id)
     return cap
+
+
+def book_imported_actuals(
+    session: Session,
+    user: User | None,
+    bid: Bid,
+    plan: Plan,
+    rows: Mapping[str, Task],
+) -> list[CostEntry]:
+    """Book an imported plan's actual costs (e.g. MS Project's) as approved cost entries.
+
+    ``rows`` maps the plan's task ids to the bid's rows (what ``app.tasks.service.add_plan``
+    returns). Each work task with an actual cost (``wbs.costs.plan_cost_rollup``: the sum of its
+    assignments' actual costs) gets one ``other``-category actual, dated on its actual finish,
+    else its actual start, else the plan's status date, else the bid's start. Flushed.
+    """
+    rollup = plan_cost_rollup(plan)
+    entries = []
+    for task in plan.tasks:
+        row = rows.get(task.id)
+        amount = rollup.own.get(task.id, CostFigures()).actual
+        if row is None or task.is_summary or amount <= 0:
+            continue
+        on = (
+            as_date(task.actual_finish)
+            or as_date(task.actual_start)
+            or as_date(plan.status_date)
+            or bid.start_date
+        )
+        data = {
+            "task_id": row.id,
+            "category": CostCategory.OTHER.value,
+            "entry_date": on,
+            "amount": amount,
+            "description": f"导入的实际成本 / imported actual cost ({plan.name})"[:1000],
+        }
+        entry = create_entry(session, None, bid, data)
+        if entry.status != "approved":
+            decide(session, user, entry, approve=True)
+        entries.append(entry)
+    return entries

@@ -27,6 +27,7 @@ from app.tasks.models import Task
 from app.tasks.scheduling import build_plan, load_network, stored_schedule
 from app.tasks.service import budgets_of
 from gantt.bid import Baseline, BidGanttExtras, GanttRow, bid_gantt, wbs_rows
+from gantt.load import Assignment, load_chart, weekly_loads
 from gantt.portfolio import PortfolioBid, StageGate, portfolio_gantt
 from wbs.plan import Plan
 from wbs.result import Schedule
@@ -214,3 +215,32 @@ def portfolio_figure(session: Session, user: User, filters: PortfolioFilters) ->
     bids = portfolio_bids(session, user, filters)
     items = portfolio_items(session, bids, filters.group_by)
     return portfolio_gantt(items, colour_by=filters.colour_by, today=dt.date.today())
+
+
+def load_figure(session: Session, bids: list[Bid]) -> go.Figure | None:
+    """Each task owner's weekly load across ``bids`` (an owner works full time on a task);
+    None when no scheduled task has an owner."""
+    ids = [bid.id for bid in bids]
+    assignments: list[Assignment] = []
+    titles = {bid.id: bid.title for bid in bids}
+    for start in range(0, len(ids), 900):
+        statement = select(Task).where(
+            Task.bid_id.in_(ids[start : start + 900]),
+            Task.owner_id.is_not(None),
+            Task.kind == "task",
+            Task.planned_start.is_not(None),
+        )
+        tasks = list(session.scalars(statement))
+        names = _people(session, {task.owner_id for task in tasks if task.owner_id is not None})
+        for task in tasks:
+            if task.owner_id is None or task.planned_start is None:
+                continue
+            assignments.append(
+                Assignment(
+                    person=names.get(task.owner_id, str(task.owner_id)),
+                    start=task.planned_start,
+                    finish=task.planned_finish or task.planned_start,
+                    bid=titles.get(task.bid_id),
+                )
+            )
+    return load_chart(weekly_loads(assignments), title=None) if assignments else None

@@ -21,6 +21,7 @@ from app.orgs.schemas import (
     PersonUpdate,
 )
 from app.pagination import Page, PageDep, paginate
+from app.params import IdPath, IdQuery
 from app.schemas import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"], responses=PROBLEM_RESPONSES)
@@ -31,7 +32,7 @@ def list_org_units(
     session: SessionDep,
     user: CurrentUser,
     page: PageDep,
-    parent_id: Annotated[int | None, Query()] = None,
+    parent_id: IdQuery = None,
     kind: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Page[OrgUnitRead]:
     statement = select(OrgUnit).order_by(OrgUnit.id)
@@ -56,7 +57,7 @@ def create_org_unit(
 
 @router.get("/org-units/{unit_id}", response_model=OrgUnitRead)
 def get_org_unit(
-    unit_id: int, session: SessionDep, user: CurrentUser, response: Response
+    unit_id: IdPath, session: SessionDep, user: CurrentUser, response: Response
 ) -> OrgUnitRead:
     unit = service.get_org_unit(session, unit_id)
     set_etag(response, unit)
@@ -65,7 +66,7 @@ def get_org_unit(
 
 @router.patch("/org-units/{unit_id}", response_model=OrgUnitRead)
 def update_org_unit(
-    unit_id: int,
+    unit_id: IdPath,
     body: OrgUnitUpdate,
     session: SessionDep,
     user: CurrentUser,
@@ -86,7 +87,7 @@ def list_people(
     session: SessionDep,
     user: CurrentUser,
     page: PageDep,
-    org_unit_id: Annotated[int | None, Query()] = None,
+    org_unit_id: IdQuery = None,
     q: Annotated[str | None, Query(max_length=100, description="name contains")] = None,
 ) -> Page[PersonRead]:
     statement = select(Person).order_by(Person.id)
@@ -111,7 +112,7 @@ def create_person(
 
 @router.get("/people/{person_id}", response_model=PersonRead)
 def get_person(
-    person_id: int, session: SessionDep, user: CurrentUser, response: Response
+    person_id: IdPath, session: SessionDep, user: CurrentUser, response: Response
 ) -> PersonRead:
     person = service.get_person(session, person_id)
     set_etag(response, person)
@@ -120,7 +121,7 @@ def get_person(
 
 @router.patch("/people/{person_id}", response_model=PersonRead)
 def update_person(
-    person_id: int,
+    person_id: IdPath,
     body: PersonUpdate,
     session: SessionDep,
     user: CurrentUser,

@@ -37,10 +37,12 @@ from app.errors import DomainError
 from app.gantt.service import (
     PortfolioFilters,
     bid_view,
+    load_figure,
     portfolio_bids,
     portfolio_items,
 )
 from app.orgs.models import OrgUnit, Person
+from app.params import BidPath
 from app.settings import get_settings
 from gantt.portfolio import portfolio_gantt
 from gantt.scurve import scurve
@@ -56,6 +58,7 @@ CSP = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/_.~%?=&+,:;-]*")
 STATIC_NAME = re.compile(r"^[a-z0-9_-]+\.(css|js)$")
 
 templates = Jinja2Templates(
@@ -128,7 +131,9 @@ def _to_login(request: Request) -> RedirectResponse:
 
 
 def _safe_next(target: str | None) -> str:
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """``target`` when it is a plain path on this site, else "/" (no open redirects: browsers
+    drop tabs and newlines and read backslashes as slashes, so only plain URL characters)."""
+    if not target or not LOCAL_PATH.fullmatch(target):
         return "/"
     return target
 
@@ -249,6 +254,7 @@ def portfolio_page(
     items = portfolio_items(session, bids, filters.group_by)
     figure = portfolio_gantt(items, colour_by=filters.colour_by, today=dt.date.today())
     options = _filter_options(session, everything)
+    load = load_figure(session, bids)
     return render(
         request,
         "portfolio.html",
@@ -259,6 +265,7 @@ def portfolio_page(
             "stages": STAGES,
             "items": items,
             "figure_json": safe_json(figure.to_json()),
+            "load_json": safe_json(load.to_json()) if load is not None else None,
         },
     )
 
@@ -285,11 +292,13 @@ def _filter_options(session: SessionDep, bids: list[Bid]) -> dict[str, list[tupl
 
 
 @router.get("/bids/{bid}", response_class=HTMLResponse, response_model=None)
-def bid_page(request: Request, bid: int, session: SessionDep, user: OptionalUser) -> Response:
+def bid_page(
+    request: Request, bid_id: BidPath, session: SessionDep, user: OptionalUser
+) -> Response:
     if user is None:
         return _to_login(request)
     try:
-        row = require_bid(session, user, bid)
+        row = require_bid(session, user, bid_id)
     except DomainError as error:
         return _error(request, user, error)
     view = bid_view(session, row)
@@ -333,11 +342,13 @@ def bid_page(request: Request, bid: int, session: SessionDep, user: OptionalUser
 
 
 @router.get("/bids/{bid}/gantt", response_class=HTMLResponse, response_model=None)
-def bid_gantt_page(request: Request, bid: int, session: SessionDep, user: OptionalUser) -> Response:
+def bid_gantt_page(
+    request: Request, bid_id: BidPath, session: SessionDep, user: OptionalUser
+) -> Response:
     if user is None:
         return _to_login(request)
     try:
-        row = require_bid(session, user, bid)
+        row = require_bid(session, user, bid_id)
     except DomainError as error:
         return _error(request, user, error)
     view = bid_view(session, row)

@@ -16,10 +16,11 @@ from app.params import IdQuery
 from app.reports import service, writers
 from app.schemas import PROBLEM_RESPONSES
 from wbs.costs import AlertThresholds
-from wbs.evm import EacMethod
+from wbs.evm import EacMethod, EvTechnique
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
 
+TaskTechnique = Literal["percent_complete", "0/100", "50/50"]
 Ratio = Annotated[Decimal, Query(ge=0, le=10, max_digits=8, decimal_places=4)]
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -46,7 +47,6 @@ def _options(
             cpi_critical=min(defaults.cpi_critical, cpi_warning),
             spi_warning=spi_warning,
             spi_critical=min(defaults.spi_critical, spi_warning),
-            pursuit_ratio=pursuit_threshold,
         ),
     )
 
@@ -64,6 +64,7 @@ def cost_control(
     status_date: StatusDate = None,
     currency: Currency = "CNY",
     eac_method: Annotated[EacMethod, Query()] = EacMethod.BAC_OVER_CPI,
+    ev_technique: Annotated[TaskTechnique, Query()] = "percent_complete",
     pursuit_threshold: Ratio = Decimal("0.05"),
     cpi_warning: Ratio = Decimal("0.95"),
     spi_warning: Ratio = Decimal("0.95"),
@@ -73,10 +74,12 @@ def cost_control(
     Budget, committed, actual, remaining and forecast per WBS node, category, bid, subsidiary
     and portfolio; EVM at the status date with one-line explanations; the weekly S-curve; cost
     of pursuit against the weighted bid value; alerts. ``format`` = json, csv or xlsx.
+    ``ev_technique`` says how work tasks earn value (milestones always earn 0/100).
     """
     options = _options(
         status_date, currency, eac_method, pursuit_threshold, cpi_warning, spi_warning
     )
+    options.ev_technique = EvTechnique(ev_technique)
     if bid is not None:
         row = require_bid(session, user, bid)
         report = service.bid_report_json(service.bid_report(session, row, options), options)

@@ -9,13 +9,13 @@ Money is written as decimal strings, indices as decimal strings with 4 places.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-import holidays
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
@@ -29,6 +29,7 @@ from app.orgs.models import OrgUnit
 from app.tasks.models import Task
 from app.tasks.scheduling import bid_calendar
 from app.tasks.service import budgets_of
+from wbs.calendar import CalendarError, WorkCalendar
 from wbs.costs import (
     CATEGORY_LABELS,
     Alert,
@@ -82,6 +83,7 @@ FIGURE_EXPLANATIONS: dict[str, tuple[str, str]] = {
 @dataclass(slots=True)
 class ReportOptions:
     status_date: dt.date | None = None  # default: each bid's status date, else today
+    ev_technique: EvTechnique = EvTechnique.PERCENT_COMPLETE  # of work tasks; milestones 0/100
     currency: str = "CNY"  # the portfolio's reporting currency
     eac_method: EacMethod = EacMethod.BAC_OVER_CPI
     pursuit_threshold: Decimal = Decimal("0.05")
@@ -116,29 +118,26 @@ def figures_json(figures: CostFigures) -> dict[str, str | None]:
     return {name: money(getattr(figures, name)) for name in FIGURE_NAMES}
 
 
-def _holiday_predicate(country: str) -> WorkdayPredicate:
+@functools.lru_cache(maxsize=64)
+def _named_calendar(name: str | None) -> WorkdayPredicate:
+    """A built-in calendar's working-day test, shared by every bid using it (and cached)."""
     try:
-        calendar = holidays.country_holidays(country)
-    except NotImplementedError:
+        calendar = WorkCalendar.named(name, "day")
+    except CalendarError:
         return weekdays_only
-    return lambda day: day.weekday() < 5 and day not in calendar
+    return functools.lru_cache(maxsize=8192)(calendar.is_working_day)
 
 
 def workday_predicate(name: str | None, specs: dict[str, CalendarSpec]) -> WorkdayPredicate:
-    """Working days of a bid calendar: its weekly pattern, its exceptions, its holiday country."""
+    """Working days of a bid's calendar (as the scheduler sees them: ``wbs.calendar``)."""
     spec = specs.get(name) if name is not None else None
     if spec is None:
-        return _holiday_predicate(name) if name else weekdays_only
-    country = _holiday_predicate(spec.holidays_country) if spec.holidays_country else None
-
-    def is_working_day(day: dt.date) -> bool:
-        if day in spec.exceptions:
-            return bool(spec.exceptions[day])
-        if day.weekday() not in spec.weekly:
-            return False
-        return country(day) if country is not None else True
-
-    return is_working_day
+        return _named_calendar(name)
+    try:
+        calendar = WorkCalendar.from_spec(spec, "day", specs)
+    except CalendarError:
+        return weekdays_only
+    return functools.lru_cache(maxsize=4096)(calendar.is_working_day)
 
 
 def _subsidiary(units: dict[int, OrgUnit], unit_id: int) -> OrgUnit | None:
@@ -239,6 +238,7 @@ def _elements(
     budgets: dict[int, dict[str, Decimal]],
     actuals: dict[int, list[DatedCost]],
     baseline: dict[int, _Planned],
+    technique: EvTechnique = EvTechnique.PERCENT_COMPLETE,
 ) -> list[EvElement]:
     """Every element carrying budget or actual cost, planned over its baseline dates and budget
     (the current schedule and budget lines for a bid without a baseline, or a task added since)."""
@@ -262,11 +262,7 @@ def _elements(
                 budget=budget,
                 planned_start=start,
                 planned_finish=max(finish, start),
-                technique=(
-                    EvTechnique.ZERO_HUNDRED
-                    if task.kind == "milestone"
-                    else EvTechnique.PERCENT_COMPLETE
-                ),
+                technique=EvTechnique.ZERO_HUNDRED if task.kind == "milestone" else technique,
                 percent_complete=Decimal(task.percent_complete),
                 actual_start=task.actual_start,
                 actual_finish=task.actual_finish,
@@ -304,9 +300,8 @@ def bid_report(
     units: dict[int, OrgUnit] | None = None,
 ) -> BidReport:
     """Everything the report says about one bid, in the bid's currency."""
-    units = (
-        units if units is not None else {unit.id: unit for unit in session.scalars(select(OrgUnit))}
-    )
+    if units is None:
+        units = {unit.id: unit for unit in session.scalars(select(OrgUnit))}
     status_date = options.status_date or bid.status_date or dt.date.today()
     tasks = list(
         session.scalars(select(Task).where(Task.bid_id == bid.id).order_by(Task.position, Task.id))
@@ -319,7 +314,12 @@ def bid_report(
     rollup = roll_up(nodes, _cost_lines(tasks, budgets, _entry_sums(session, bid.id)))
     baseline = latest_baseline(session, bid.id)
     elements = _elements(
-        bid, tasks, budgets, _dated_actuals(session, bid.id), _baseline_plan(baseline)
+        bid,
+        tasks,
+        budgets,
+        _dated_actuals(session, bid.id),
+        _baseline_plan(baseline),
+        options.ev_technique,
     )
     is_working_day = workday_predicate(*bid_calendar(session, bid))
     figures = (

@@ -303,7 +303,7 @@ def to_csv(tables: Sequence[Table]) -> bytes:
 def to_xlsx(tables: Sequence[Table]) -> bytes:
     """One sheet per table; money as numbers with a money format; text never a formula."""
     workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    workbook.remove(workbook.active)
     bold = Font(bold=True)
     for table in tables:
         sheet = workbook.create_sheet(table.name[:31])

@@ -6,8 +6,10 @@ the schedule diff; a refused plan raises before anything is committed.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +26,7 @@ from app.orgs.models import Person
 from app.settings import get_settings
 from app.tasks.models import BudgetLine, Dependency, Task
 from app.tasks.scheduling import recompute
+from wbs.plan import Plan
 
 JOURNALED_TASK_FIELDS = (
     "name",
@@ -35,6 +38,109 @@ JOURNALED_TASK_FIELDS = (
     "actual_start",
     "actual_finish",
 )
+
+
+MINUTES_PER_DAY = 480
+
+
+def as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _plan_days(value: int, unit: str, *, round_up: bool) -> int:
+    """A plan's duration or lag in working days (minute plans: 8-hour days)."""
+    if unit != "minute":
+        return int(value)
+    days = value / MINUTES_PER_DAY
+    return math.ceil(days) if round_up else round(days)
+
+
+def add_plan(
+    session: Session,
+    user: User | None,
+    bid: Bid,
+    plan: Plan,
+    *,
+    budget_lines: Mapping[str, Mapping[str, Decimal]] | None = None,
+) -> dict[str, Task]:
+    """Append a whole ``wbs.plan.Plan`` (tasks, tree, links) to ``bid`` with ONE recompute.
+
+    For the importer, the decomposer and the demo loader. Plan task ids map to the new rows
+    (returned). ``budget_lines`` gives ``{plan task id: {category: amount}}``; without it a
+    task's ``budget`` lands in the "other" category. ``task.owner`` holding a person id
+    (digits) sets the owner. WBS codes are renumbered from the plan's order. Flushed, not
+    committed; a refused plan (cycle, negative duration...) raises ``Invalid``.
+    """
+    existing = session.scalar(select(func.count(Task.id)).where(Task.bid_id == bid.id)) or 0
+    limit = get_settings().max_tasks_per_bid
+    if existing + len(plan.tasks) > limit:
+        raise Invalid(f"a bid may hold at most {limit} tasks")
+    first = _next_position(session, bid.id, None)
+    people = {
+        person_id
+        for (person_id,) in session.execute(
+            select(Person.id).where(
+                Person.id.in_({int(t.owner) for t in plan.tasks if t.owner and t.owner.isdigit()})
+            )
+        )
+    }
+    rows: dict[str, Task] = {}
+    for position, task in enumerate(plan.tasks, start=first):
+        duration = _plan_days(task.duration, plan.unit, round_up=True)
+        if duration < 0:
+            raise Invalid(f"task {task.id} ({task.name}): negative duration")
+        kind = "summary" if task.is_summary else ("milestone" if task.is_milestone else "task")
+        constraint = task.constraint
+        owner = int(task.owner) if task.owner and task.owner.isdigit() else None
+        rows[task.id] = Task(
+            bid_id=bid.id,
+            position=position,
+            name=(task.name or f"Task {task.id}")[:300],
+            kind=kind,
+            duration_days=0 if kind == "milestone" else duration,
+            owner_id=owner if owner in people else None,
+            kam_role=task.role[:30] if task.role else None,
+            constraint_type=constraint.type.value if constraint and constraint.date else None,
+            constraint_date=as_date(constraint.date) if constraint else None,
+            actual_start=as_date(task.actual_start),
+            actual_finish=as_date(task.actual_finish),
+            percent_complete=max(0, min(100, round(task.percent_complete))),
+            deadline=as_date(task.deadline),
+        )
+    session.add_all(rows.values())
+    session.flush()
+    for task in plan.tasks:
+        row = rows[task.id]
+        if task.parent is not None and task.parent in rows:
+            row.parent_id = rows[task.parent].id
+        lines = (budget_lines or {}).get(task.id)
+        if lines is None and task.budget is not None and task.budget > 0:
+            lines = {"other": task.budget}
+        for category, amount in (lines or {}).items():
+            session.add(BudgetLine(task_id=row.id, category=category, amount=amount))
+        record_changes(session, user, row, {}, {"name": row.name, "kind": row.kind}, bid_id=bid.id)
+    seen: set[tuple[int, int]] = set()
+    for link in plan.links:
+        if link.predecessor not in rows or link.successor not in rows:
+            raise Invalid(f"link {link.predecessor} -> {link.successor} names an unknown task")
+        pair = (rows[link.predecessor].id, rows[link.successor].id)
+        if pair in seen or pair[0] == pair[1]:
+            continue
+        seen.add(pair)
+        lag = link.lag * MINUTES_PER_DAY / 1440 if link.lag_elapsed else link.lag
+        session.add(
+            Dependency(
+                bid_id=bid.id,
+                predecessor_id=pair[0],
+                successor_id=pair[1],
+                type=link.type.value,
+                lag_days=_plan_days(round(lag), plan.unit, round_up=False),
+            )
+        )
+    recompute(session, bid, validate=True)
+    return rows
 
 
 def get_task(session: Session, task_id: int) -> Task:
@@ -324,3 +430,31 @@ def delete_dependency(
     record_changes(session, user, link, snapshot(link, fields), {}, bid_id=bid.id)
     session.delete(link)
     return recompute(session, bid)
+
+
+def restore_from_journal(
+    session: Session, user: User, bid: Bid, task: Task, entry_id: int
+) -> dict[str, Any] | None:
+    """Set the field a journal entry recorded back to its old value (PMO and the bid's lead).
+
+    The value goes through the same validation as a PATCH; returns the schedule diff.
+    """
+    from app.journal.models import JournalEntry
+    from app.tasks.schemas import TaskUpdate
+
+    entry = session.get(JournalEntry, entry_id)
+    if entry is None or entry.entity != "tasks" or entry.entity_id != task.id:
+        raise NotFound(f"journal entry {entry_id} of task {task.id} not found")
+    if entry.field.startswith("budget."):
+        raw: dict[str, Any] = {
+            "budget": {entry.field.removeprefix("budget."): entry.old_value or "0"}
+        }
+    else:
+        raw = {entry.field: entry.old_value}
+    try:
+        change = TaskUpdate.model_validate(raw).model_dump(exclude_unset=True)
+    except ValueError as error:
+        raise Invalid(f"journal entry {entry_id} cannot be restored: {error}") from error
+    if not can_write_bid(user, bid):
+        raise Forbidden("only the PMO or the bid's lead restores from the journal")
+    return update_task(session, user, bid, task, change)

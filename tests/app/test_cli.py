@@ -86,3 +86,34 @@ def test_import_refuses_a_cycle(cli_env, tmp_path):
 
 def test_unknown_command_fails(cli_env):
     assert run(["nonsense"], cli_env).returncode != 0
+
+
+def test_serve_answers_health(cli_env):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [*KAMPMO, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO,
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health") as reply:
+                    assert json.load(reply)["status"] == "ok"
+                    break
+            except OSError:
+                assert server.poll() is None, "kampmo serve exited"
+                assert time.monotonic() < deadline, "kampmo serve did not answer in 60 s"
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

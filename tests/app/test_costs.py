@@ -222,3 +222,38 @@ def test_foreign_currency_is_converted_at_the_entry_date(
         headers=member.headers,
     )
     assert response.status_code == 403
+
+
+def test_spending_caps_rules(
+    client: TestClient,
+    pmo: TestUser,
+    make_user: Callable[..., TestUser],
+    make_bid: Callable[..., dict[str, Any]],
+    make_task: Callable[..., dict[str, Any]],
+) -> None:
+    finance = make_user("finance")
+    bid, other = make_bid(), make_bid()
+    task = make_task(bid["id"])
+    foreign = make_task(other["id"])
+    path = f"/api/v1/bids/{bid['id']}/spending-caps"
+
+    def post(user: TestUser, **body: Any) -> Any:
+        return client.post(path, json=body, headers=user.headers)
+
+    assert post(pmo, kind="work_package", task_id=foreign["id"], amount="1").status_code == 422
+    assert post(pmo, kind="category", amount="1").status_code == 422
+    assert post(finance, kind="category", category="travel", amount="1").status_code == 403
+    cap = post(pmo, kind="work_package", task_id=task["id"], amount="100.00")
+    assert cap.status_code == 201, cap.text
+    assert post(pmo, kind="work_package", task_id=task["id"], amount="5").status_code == 409
+    booked = _book(client, finance, bid["id"], task["id"], category="other", amount="100.01")
+    assert booked.json()["approval_reasons"] == "element_cap"
+    listed = client.get(path, headers=finance.headers).json()
+    assert listed["total"] == 1 and listed["items"][0]["amount"] == "100.00"
+    cap_path = f"/api/v1/spending-caps/{cap.json()['id']}"
+    assert client.delete(cap_path, headers=pmo.headers).status_code == 428
+    deleted = client.delete(cap_path, headers={**pmo.headers, "If-Match": cap.headers["ETag"]})
+    assert deleted.status_code == 204
+    assert _book(client, finance, bid["id"], task["id"], amount="500").json()["status"] == (
+        "approved"
+    )

@@ -69,9 +69,12 @@ def test_login_rejects_wrong_password_and_missing_csrf(client, make_user):
     assert "kampmo_session" not in forged.headers.get("set-cookie", "")
 
 
-def test_login_never_redirects_off_site(client, make_user):
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "/\t/evil.example", "/\\evil.example", "https://evil.example"]
+)
+def test_login_never_redirects_off_site(client, make_user, target):
     user = make_user("pmo", password=PASSWORD)
-    response = login(client, user.username, next_url="//evil.example/")
+    response = login(client, user.username, next_url=target)
     assert response.headers["location"] == "/"
 
 

@@ -211,6 +211,9 @@ def test_portfolio_rolls_up_and_converts(
         assert total == sum(Decimal(row["totals"][figure]) for row in report["bids"])
         assert total == sum(Decimal(row[figure]) for row in report["by_subsidiary"])
         assert total == sum(Decimal(row[figure]) for row in report["by_category"])
+    portfolio_csv = _report(client, finance, format="csv")
+    assert portfolio_csv.status_code == 200
+    assert "子公司 Subsidiary" in portfolio_csv.content.decode("utf-8-sig")
     xlsx = _report(client, finance, format="xlsx")
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.content))["汇总 Summary"]
@@ -268,3 +271,40 @@ def test_planned_value_follows_the_baseline(
     assert report["evm"]["bac"] == "3000.00"
     assert report["evm"]["pv"] == "3000.00"
     assert report["totals"]["budget"] == "6000.00"
+
+
+def test_report_calendar_knows_chinese_holidays_and_make_up_days() -> None:
+    """The 2026 National Day arrangement (国务院办公厅关于2026年部分节假日安排的通知): 10-01..10-07
+    off, Sunday 09-20 and Saturday 10-10 are working days. PV is spread over these days."""
+    from datetime import date
+
+    from app.reports.service import workday_predicate
+
+    is_working_day = workday_predicate("CN", {})
+    assert not is_working_day(date(2026, 10, 1))
+    assert not is_working_day(date(2026, 10, 7))
+    assert is_working_day(date(2026, 9, 20))
+    assert is_working_day(date(2026, 10, 10))
+    assert workday_predicate(None, {})(date(2026, 10, 1))
+    assert workday_predicate("no-such-calendar", {})(date(2026, 10, 1))
+
+
+@pytest.mark.parametrize(
+    ("technique", "earned"),
+    [("percent_complete", "1800.00"), ("0/100", "1000.00"), ("50/50", "2000.00")],
+)
+def test_ev_technique_of_work_tasks(
+    client: TestClient, pmo: TestUser, worked_bid: dict[str, Any], technique: str, earned: str
+) -> None:
+    """B (budget 2,000) is 40 % done: it earns 800 by percent complete, nothing by 0/100 and
+    1,000 by 50/50; A (1,000, finished) earns 1,000 every way."""
+    path = f"/api/v1/tasks/{worked_bid['b']['id']}"
+    etag = client.get(path, headers=pmo.headers).headers["ETag"]
+    patched = client.patch(
+        path, json={"percent_complete": 40}, headers={**pmo.headers, "If-Match": etag}
+    )
+    assert patched.status_code == 200, patched.text
+    report = _report(
+        client, worked_bid["finance"], bid=worked_bid["bid"]["id"], ev_technique=technique
+    ).json()
+    assert report["evm"]["ev"] == earned

@@ -232,7 +232,7 @@ def test_other_bids_tasks_are_404(client, make_user, make_bid, make_task):
 
 
 def test_baseline_freezes_dates(client, pmo, abc):
-    bid, a, b, c = abc
+    bid, a, b, _c = abc
     created = client.post(
         f"/api/v1/bids/{bid['id']}/baselines", json={"name": "投标基线"}, headers=pmo.headers
     )
@@ -267,3 +267,24 @@ def test_calendar_change_reschedules(client, pmo, make_bid, make_task):
         client.get(f"/api/v1/tasks/{task['id']}", headers=pmo.headers).json()["planned_finish"]
         == "2027-03-04"
     )
+
+
+def test_journal_records_and_restores_a_task_field(client, pmo, make_bid, make_task):
+    task = make_task(make_bid()["id"], name="原名", duration_days=4)
+    path = f"/api/v1/tasks/{task['id']}"
+    headers = {**pmo.headers, "If-Match": etag_of(client, path, pmo.headers)}
+    changed = client.patch(path, json={"name": "新名", "duration_days": 7}, headers=headers)
+    assert changed.status_code == 200
+    journal = client.get(
+        f"/api/v1/bids/{task['bid_id']}/journal?entity=tasks&entity_id={task['id']}",
+        headers=pmo.headers,
+    ).json()["items"]
+    entry = next(e for e in journal if e["field"] == "duration_days" and e["new_value"] == "7")
+    assert entry["old_value"] == "4" and entry["user_id"] == pmo.id
+    restore = client.post(
+        f"{path}/restore",
+        json={"journal_id": entry["id"]},
+        headers={**pmo.headers, "If-Match": changed.headers["ETag"]},
+    )
+    assert restore.status_code == 200, restore.text
+    assert restore.json()["duration_days"] == 4 and restore.json()["name"] == "新名"

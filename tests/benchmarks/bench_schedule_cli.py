@@ -7,19 +7,24 @@
   written idiomatically with NetworkX (read the JSON, build a DiGraph, loop over
   ``G.pred``/``G.succ`` for the forward and backward passes, write the same JSON lines).
 
-The plans are layered random networks generated here with a fixed seed.
+The plans are layered random networks generated here with a fixed seed. The machine is
+shared with other work, so each figure is the median CPU time (user + system) of the command,
+with its median wall time beside it; on an idle machine the two are close.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from tests.benchmarks.common import BenchRow, median_seconds
+from tests.benchmarks.common import BenchRow
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -115,11 +120,22 @@ def layered_plan(task_count: int, links_per_task: float = 2.1, seed: int = 8) ->
     return {"name": f"layered {task_count}", "start": "2027-01-04", "tasks": tasks, "links": links}
 
 
-def _command_seconds(command: list[str]) -> float:
-    def run() -> None:
-        subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, check=True)
+def _command_seconds(command: list[str], repeats: int = 5) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system) of a whole command.
 
-    return median_seconds(run, repeats=5, warmup=1)
+    The machine is shared: wall time swings with the other processes' load, while CPU time
+    measures the command's own work, so both are shown and the targets are judged on CPU.
+    """
+    subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, check=True)  # warm-up
+    walls, cpus = [], []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, check=True)
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def _kampmo_command(plan_path: Path) -> tuple[list[str], str]:
@@ -144,14 +160,14 @@ def run() -> list[BenchRow]:
         script.write_text(NETWORKX_SCRIPT, encoding="utf-8")
 
         command, label = _kampmo_command(small)
-        small_seconds = _command_seconds(command)
-        speedup = TASKJUGGLER_3000_SECONDS / small_seconds
+        small_wall, small_cpu = _command_seconds(command)
+        speedup = TASKJUGGLER_3000_SECONDS / small_cpu
         rows.append(
             BenchRow(
                 f"{label}, 3,000-task JSON plan (whole command)",
-                f"{small_seconds:.3f} s",
+                f"{small_cpu:.3f} s CPU ({small_wall:.3f} s wall)",
                 "< 0.4 s",
-                small_seconds < 0.4,
+                small_cpu < 0.4,
             )
         )
         rows.append(
@@ -172,21 +188,29 @@ def run() -> list[BenchRow]:
         )
 
         command, label = _kampmo_command(large)
-        large_seconds = _command_seconds(command)
-        networkx_seconds = _command_seconds([PYTHON, str(script), str(large)])
-        ratio = networkx_seconds / large_seconds
+        large_wall, large_cpu = _command_seconds(command)
+        networkx_wall, networkx_cpu = _command_seconds([PYTHON, str(script), str(large)])
+        ratio = networkx_cpu / large_cpu
         rows.append(
-            BenchRow(f"{label}, 100,000-task JSON plan (whole command)", f"{large_seconds:.2f} s")
+            BenchRow(
+                f"{label}, 100,000-task JSON plan (whole command)",
+                f"{large_cpu:.2f} s CPU ({large_wall:.2f} s wall)",
+            )
         )
         rows.append(
             BenchRow(
                 "idiomatic NetworkX script, same plan (whole command)",
-                f"{networkx_seconds:.2f} s",
+                f"{networkx_cpu:.2f} s CPU ({networkx_wall:.2f} s wall)",
                 "(issue 8: ~2.8-3.8 s)",
                 None,
             )
         )
         rows.append(
-            BenchRow("speed-up vs idiomatic NetworkX", f"{ratio:.1f}x", ">= 2x", ratio >= 2)
+            BenchRow(
+                "speed-up vs idiomatic NetworkX (CPU time)",
+                f"{ratio:.1f}x (wall {networkx_wall / large_wall:.1f}x)",
+                ">= 2x",
+                ratio >= 2,
+            )
         )
     return rows
