@@ -6,8 +6,8 @@ Figures are medians over repeats (the machine is shared and noisy).
 
 from __future__ import annotations
 
-import importlib
 import dataclasses
+import importlib
 import json
 import pkgutil
 import sys
@@ -34,7 +34,9 @@ def main(argv: list[str]) -> int:
     print(format_table(rows))
     out = Path("bench-results")
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
+    (out / "latest.json").write_text(
+        json.dumps([dataclasses.asdict(row) for row in rows], indent=2)
+    )
     return 0 if all(row.ok is not False for row in rows) else 1
 
 

@@ -37,5 +37,7 @@ def format_table(rows: list[BenchRow]) -> str:
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(4)]
     lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(header, widths)) + " |"]
     lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(line, widths)) + " |" for line in body]
+    lines += [
+        "| " + " | ".join(str(c).ljust(w) for c, w in zip(line, widths)) + " |" for line in body
+    ]
     return "\n".join(lines)
