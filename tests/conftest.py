@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,20 @@ def kampmo_data() -> Path:
             pytest.fail("external data (KAMPMO_DATA or ../shared/data) is missing in CI")
         pytest.skip("external data not found: set KAMPMO_DATA or provide ../shared/data")
     return root
+
+
+_CONFORMANCE_LINES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def conformance_report() -> Callable[[str], None]:
+    """Record a line of conformance counts; printed in the run's summary, pass or fail."""
+    return _CONFORMANCE_LINES.append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _CONFORMANCE_LINES:
+        return
+    terminalreporter.section("conformance against external oracles")
+    for line in _CONFORMANCE_LINES:
+        terminalreporter.write_line(line)

@@ -45,7 +45,9 @@ def _oracle(path: Path) -> tuple[dict[str, Decimal], dict[tuple[str, str], Decim
 
 
 @pytest.mark.parametrize("name", FILES)
-def test_actual_cost_equals_ms_project_acwp(kampmo_data: Path, name: str) -> None:
+def test_actual_cost_equals_ms_project_acwp(
+    kampmo_data: Path, name: str, conformance_report
+) -> None:
     path = kampmo_data / "msproject" / "mpxj_junit_data" / name
     expected_tasks, expected_assignments = _oracle(path)
     plan = read_mspdi(path)
@@ -58,3 +60,7 @@ def test_actual_cost_equals_ms_project_acwp(kampmo_data: Path, name: str) -> Non
         assert rollup.by_element[task_id].actual == acwp, f"{name} task {task_id}"
     assert assignment_actual_costs(plan) == expected_assignments
     assert any(acwp > 0 for acwp in expected_tasks.values())  # not a vacuous all-zero check
+    conformance_report(
+        f"MSPDI ACWP {name}: {len(expected_tasks)} tasks and "
+        f"{len(expected_assignments)} assignments equal MS Project to the cent"
+    )

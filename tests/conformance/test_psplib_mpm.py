@@ -15,7 +15,7 @@ pytestmark = pytest.mark.conformance
 SETS = {"j30": 480, "j60": 480, "j90": 480, "j120": 600}
 
 
-def test_psplib_mpm_time(kampmo_data) -> None:
+def test_psplib_mpm_time(kampmo_data, conformance_report) -> None:
     from wbs.cpm import schedule
 
     files = [path for name in SETS for path in sorted((kampmo_data / "psplib" / name).glob("*.sm"))]
@@ -27,5 +27,5 @@ def test_psplib_mpm_time(kampmo_data) -> None:
         if result.duration != plan.extra["mpm_time"]:
             disagreements.append(f"{path.name}: {result.duration} != {plan.extra['mpm_time']}")
     agreed = len(files) - len(disagreements)
-    print(f"PSPLIB MPM-Time: {agreed}/{len(files)} agree")
+    conformance_report(f"PSPLIB MPM-Time: {agreed}/{len(files)} agree")
     assert not disagreements, disagreements[:10]

@@ -35,7 +35,7 @@ def _networks(root: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("method", ["python", "numpy"])
-def test_vanhoucke_textbook_networks(kampmo_data: Path, method: str) -> None:
+def test_vanhoucke_textbook_networks(kampmo_data: Path, conformance_report, method: str) -> None:
     agree = total = 0
     for network in _networks(kampmo_data):
         plan = _period_plan(network["activities"], network["relations"])
@@ -55,11 +55,11 @@ def test_vanhoucke_textbook_networks(kampmo_data: Path, method: str) -> None:
             assert {k: got[k] for k in expected} == expected, (network["name"], task_id)
             agree += 1
         total += len(network["expected_by_activity_id"])
-    print(f"Vanhoucke textbook networks ({method}): {agree}/{total} activities agree")
+    conformance_report(f"Vanhoucke textbook networks ({method}): {agree}/{total} activities agree")
     assert agree == total
 
 
-def test_relation_type_lag_cases(kampmo_data: Path) -> None:
+def test_relation_type_lag_cases(kampmo_data: Path, conformance_report) -> None:
     """The package lets early starts go below 0 (no clamp at the project start) and lets a late
     finish exceed the project duration (no cap at the project finish); kampmo, like MS Project
     and P6, does neither. Every case whose published dates stay within [0, duration] must agree
@@ -99,12 +99,14 @@ def test_relation_type_lag_cases(kampmo_data: Path) -> None:
         assert result.duration == max(row.early_finish for row in rows.values())
         assert max(row.late_finish for row in rows.values()) == result.duration
         clamped += 1
-    print(f"relation/lag cases: {exact} exact, {clamped} checked under the clamp convention")
+    conformance_report(
+        f"relation/lag cases: {exact} exact, {clamped} checked under the clamp convention"
+    )
     assert exact + clamped == len(data["cases"])
     assert exact >= 20  # the inventory: a standard pass agrees on 20 of the 36
 
 
-def test_glpk_house_building_makespan(kampmo_data: Path) -> None:
+def test_glpk_house_building_makespan(kampmo_data: Path, conformance_report) -> None:
     data = _load(kampmo_data, "glpk_house_building/glpk_cpp_house.json")
     relations = [
         {"from": predecessor, "to": activity["id"]}
@@ -113,9 +115,10 @@ def test_glpk_house_building_makespan(kampmo_data: Path) -> None:
     ]
     plan = _period_plan(data["activities"], relations)
     assert schedule(plan).duration == data["published_answer"]["makespan"] == 46
+    conformance_report("GLPK house building: makespan 46 as published")
 
 
-def test_critpath_activity_on_arrow_example(kampmo_data: Path) -> None:
+def test_critpath_activity_on_arrow_example(kampmo_data: Path, conformance_report) -> None:
     """critpath's AoA example: events are nodes of the arrows; an activity follows every
     activity ending at its start event."""
     import csv
@@ -133,6 +136,7 @@ def test_critpath_activity_on_arrow_example(kampmo_data: Path) -> None:
     result = schedule(Plan("critpath", 0, tasks, links, unit="period"))
     expected = _load(kampmo_data, "critpath_R_cran/expected_from_vignettes.json")["cpmexample1"]
     assert result.duration == expected["completion_time"] == 8
+    conformance_report("critpath (R) cpmexample1: completion time 8 as published")
     rows = result.by_id()
     for label, values in expected["schedule"].items():
         row = rows[label]
