@@ -13,7 +13,6 @@ import io
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,8 +32,6 @@ def _all(client: TestClient, path: str, headers: dict[str, str], **params: Any) 
 def test_finance_downloads_the_demo_portfolio(
     client: TestClient, session_factory: sessionmaker[Session], db_url: str
 ) -> None:
-    if db_url.startswith("postgresql"):
-        pytest.skip("the demo load takes most of a minute: once, on SQLite, is enough here")
     from app.demo.loader import load_demo
 
     tokens = load_demo(session_factory)
