@@ -503,7 +503,7 @@ def _index_alert(
     warning: Decimal,
     critical: Decimal,
     subject: str,
-    name: str,
+    names: tuple[str, str],
 ) -> Alert | None:
     if value is None or value >= warning:
         return None
@@ -514,8 +514,8 @@ def _index_alert(
         code=code,
         severity=severity,
         subject=subject,
-        message_zh=f"{name}：{label_zh} {shown} 低于阈值 {limit}",
-        message_en=f"{name}: {label_en} {shown} is below the threshold {limit}",
+        message_zh=f"{names[0]}：{label_zh} {shown} 低于阈值 {limit}",
+        message_en=f"{names[1]}: {label_en} {shown} is below the threshold {limit}",
         value=value,
         threshold=limit,
     )
@@ -530,39 +530,44 @@ def cost_alerts(
     pursuit: PursuitCheck | None = None,
     thresholds: AlertThresholds | None = None,
     label: str | None = None,
+    label_en: str | None = None,
 ) -> list[Alert]:
-    """Alerts of one bid (or any scope named by ``subject``; messages name it by ``label``).
+    """Alerts of one bid (or any scope named by ``subject``; messages name it by ``label``,
+    and ``label_en`` in English when given).
 
     Codes: ``CPI_LOW`` and ``SPI_LOW`` (below the warning threshold; critical below the critical
     one), ``CATEGORY_OVER_BUDGET`` (critical: actual + committed already exceed the category's
     budget; warning: only the forecast does), ``PURSUIT_OVER_THRESHOLD`` (warning).
     """
     limits = thresholds or AlertThresholds()
-    name = label or subject
+    name_zh = label or subject
+    names = (name_zh, label_en or name_zh)
     alerts = [
         alert
         for alert in (
             _index_alert(
                 "CPI_LOW", "成本绩效指数 CPI", "cost performance index CPI", cpi,
-                limits.cpi_warning, limits.cpi_critical, subject, name,
+                limits.cpi_warning, limits.cpi_critical, subject, names,
             ),
             _index_alert(
                 "SPI_LOW", "进度绩效指数 SPI", "schedule performance index SPI", spi,
-                limits.spi_warning, limits.spi_critical, subject, name,
+                limits.spi_warning, limits.spi_critical, subject, names,
             ),
         )
         if alert is not None
     ]  # fmt: skip
     for category, figures in sorted((by_category or {}).items()):
-        alert = _category_alert(subject, name, category, figures)
+        alert = _category_alert(subject, names, category, figures)
         if alert is not None:
             alerts.append(alert)
     if pursuit is not None and pursuit.over_threshold:
-        alerts.append(_pursuit_alert(subject, name, pursuit))
+        alerts.append(_pursuit_alert(subject, names, pursuit))
     return alerts
 
 
-def _category_alert(subject: str, name: str, category: str, figures: CostFigures) -> Alert | None:
+def _category_alert(
+    subject: str, names: tuple[str, str], category: str, figures: CostFigures
+) -> Alert | None:
     spent = figures.actual + figures.committed
     if spent <= figures.budget and figures.forecast <= figures.budget:
         return None
@@ -575,10 +580,10 @@ def _category_alert(subject: str, name: str, category: str, figures: CostFigures
             severity=Severity.CRITICAL,
             subject=scope,
             message_zh=(
-                f"{name}：{label_zh}已发生及承诺 {spent} 超出预算 {figures.budget}（超 {over}）"
+                f"{names[0]}：{label_zh}已发生及承诺 {spent} 超出预算 {figures.budget}（超 {over}）"
             ),
             message_en=(
-                f"{name}: {label_en} spent and committed {spent} exceeds its budget "
+                f"{names[1]}: {label_en} spent and committed {spent} exceeds its budget "
                 f"{figures.budget} by {over}"
             ),
             value=spent,
@@ -590,11 +595,11 @@ def _category_alert(subject: str, name: str, category: str, figures: CostFigures
         severity=Severity.WARNING,
         subject=scope,
         message_zh=(
-            f"{name}：{label_zh}完工预测 {figures.forecast} 将超出预算 "
+            f"{names[0]}：{label_zh}完工预测 {figures.forecast} 将超出预算 "
             f"{figures.budget}（超 {over}）"
         ),
         message_en=(
-            f"{name}: {label_en} forecast {figures.forecast} will exceed its budget "
+            f"{names[1]}: {label_en} forecast {figures.forecast} will exceed its budget "
             f"{figures.budget} by {over}"
         ),
         value=figures.forecast,
@@ -602,7 +607,7 @@ def _category_alert(subject: str, name: str, category: str, figures: CostFigures
     )
 
 
-def _pursuit_alert(subject: str, name: str, pursuit: PursuitCheck) -> Alert:
+def _pursuit_alert(subject: str, names: tuple[str, str], pursuit: PursuitCheck) -> Alert:
     ratio = "n/a" if pursuit.ratio is None else f"{pursuit.ratio * 100:.1f}%"
     limit = f"{pursuit.threshold * 100:.1f}%"
     return Alert(
@@ -610,11 +615,11 @@ def _pursuit_alert(subject: str, name: str, pursuit: PursuitCheck) -> Alert:
         severity=Severity.WARNING,
         subject=subject,
         message_zh=(
-            f"{name}：投标成本 {pursuit.cost_of_pursuit} 占加权标值 {pursuit.weighted_value} "
+            f"{names[0]}：投标成本 {pursuit.cost_of_pursuit} 占加权标值 {pursuit.weighted_value} "
             f"的 {ratio}，超过阈值 {limit}"
         ),
         message_en=(
-            f"{name}: cost of pursuit {pursuit.cost_of_pursuit} is {ratio} of the weighted "
+            f"{names[1]}: cost of pursuit {pursuit.cost_of_pursuit} is {ratio} of the weighted "
             f"bid value {pursuit.weighted_value}, above the threshold {limit}"
         ),
         value=pursuit.ratio,

@@ -342,6 +342,7 @@ def bid_report(
         pursuit=pursuit,
         thresholds=options.thresholds,
         label=bid.title,
+        label_en=bid.title_en,
     )
     return BidReport(
         bid=bid,

@@ -262,3 +262,11 @@ def test_alerts() -> None:
     assert "6.0%" in pursuit.message_en and "投标成本" in pursuit.message_zh
     assert "差旅" in found[("CATEGORY_OVER_BUDGET", "bid:7/category:travel")].message_zh
     assert cost_alerts("bid:8", cpi=D(1), spi=None) == []
+
+
+def test_alert_messages_name_the_bid_in_each_language():
+    alerts = cost_alerts("bid:3", cpi=D("0.7"), label="东海地铁", label_en="Donghai Metro")
+    assert alerts[0].message_zh.startswith("东海地铁：")
+    assert alerts[0].message_en.startswith("Donghai Metro: cost performance index CPI 0.70")
+    only_chinese = cost_alerts("bid:3", cpi=D("0.7"), label="东海地铁")
+    assert only_chinese[0].message_en.startswith("东海地铁: ")
