@@ -61,19 +61,30 @@ class _Year:
 
     __slots__ = ("first_ordinal", "intervals", "prefix", "start_count")
 
-    def __init__(self, first_ordinal: int, intervals: list[Intervals], unit: TimeUnit) -> None:
+    def __init__(
+        self,
+        first_ordinal: int,
+        intervals: list[Intervals],
+        unit: TimeUnit,
+        prefix: list[int] | None = None,
+    ) -> None:
         self.first_ordinal = first_ordinal
         self.intervals = intervals
-        prefix = [0]
-        for day in intervals:
-            units = (1 if day else 0) if unit == "day" else sum(end - start for start, end in day)
-            prefix.append(prefix[-1] + units)
-        self.prefix = prefix
+        self.prefix = prefix if prefix is not None else _prefix_sums(intervals, unit)
         self.start_count = 0
 
     @property
     def total(self) -> int:
         return self.prefix[-1]
+
+
+def _prefix_sums(intervals: list[Intervals], unit: TimeUnit) -> list[int]:
+    """Working units before each day of a year (and the year's total, last)."""
+    prefix = [0]
+    for day in intervals:
+        units = (1 if day else 0) if unit == "day" else sum(end - start for start, end in day)
+        prefix.append(prefix[-1] + units)
+    return prefix
 
 
 class WorkCalendar:
@@ -111,6 +122,10 @@ class WorkCalendar:
         self._year_starts: list[int] = []  # start_count per year, ascending with the years
         self._year_keys: list[int] = []
         self._ordinal_table: npt.NDArray[np.int64] | None = None
+        self._working_dates: list[date] | None = None
+        # year -> (working intervals per day, prefix sums, fell back to no holiday data);
+        # shared with the calendars ``fresh`` makes from this one
+        self._tables: dict[int, tuple[list[Intervals], list[int], bool]] = {}
         if not any(self.weekly.values()) and not any(self.exceptions.values()):
             raise CalendarError(f"calendar {name or '(unnamed)'} has no working time at all")
 
@@ -177,10 +192,38 @@ class WorkCalendar:
             self._reindex()
         return self._years[year]
 
+    def fresh(self) -> WorkCalendar:
+        """This calendar as if newly built: no years touched yet, so its ``warnings`` will
+        name only the years the next computation touches; the year tables already built
+        (holidays looked up, prefix sums) are shared, not rebuilt."""
+        twin = WorkCalendar(
+            self.weekly, self.unit, self.exceptions, self.holidays_country, self.name
+        )
+        twin._tables = self._tables
+        return twin
+
     def _add_year(self, year: int, start_count: int) -> _Year:
         first = date(year, 1, 1)
+        tables = self._tables.get(year)
+        if tables is None:
+            tables = self._tables[year] = self._year_tables(year)
+        intervals, prefix, fell_back = tables
+        if fell_back:
+            self.warnings.append(
+                f"calendar {self.name}: no {self.holidays_country} holiday data for {year}; "
+                "using weekends and the calendar's own exceptions only"
+            )
+        built = _Year(first.toordinal(), intervals, self.unit, prefix)
+        built.start_count = start_count
+        self._years[year] = built
+        self._reindex()
+        return built
+
+    def _year_tables(self, year: int) -> tuple[list[Intervals], list[int], bool]:
+        first = date(year, 1, 1)
         days = (date(year + 1, 1, 1) - first).days
-        holidays, workdays = self._country_days(year)
+        covered = self._country_covers(year)
+        holidays, workdays = self._country_days(year) if covered else (set(), set())
         intervals: list[Intervals] = []
         for offset in range(days):
             day = first + timedelta(days=offset)
@@ -192,26 +235,24 @@ class WorkCalendar:
                 intervals.append(self.weekly.get(0) or FULL_DAY)
             else:
                 intervals.append(self.weekly.get(day.weekday(), ()))
-        built = _Year(first.toordinal(), intervals, self.unit)
-        built.start_count = start_count
-        self._years[year] = built
-        self._reindex()
-        return built
+        return intervals, _prefix_sums(intervals, self.unit), not covered
+
+    def _country_covers(self, year: int) -> bool:
+        """Whether the holidays package has this calendar's country for ``year`` (True
+        when the calendar has no country: nothing to fall back from)."""
+        if self.holidays_country is None:
+            return True
+        first, last = _covered_years(self.holidays_country)
+        return first <= year <= last
 
     def _reindex(self) -> None:
         self._ordinal_table = None
+        self._working_dates = None
         self._year_keys = sorted(self._years)
         self._year_starts = [self._years[year].start_count for year in self._year_keys]
 
     def _country_days(self, year: int) -> tuple[set[date], set[date]]:
         if self.holidays_country is None:
-            return set(), set()
-        first, last = _covered_years(self.holidays_country)
-        if not first <= year <= last:
-            self.warnings.append(
-                f"calendar {self.name}: no {self.holidays_country} holiday data for {year}; "
-                "using weekends and the calendar's own exceptions only"
-            )
             return set(), set()
         import holidays
 
@@ -308,6 +349,27 @@ class WorkCalendar:
         return self.index_at(last) - self.index_at(first)
 
     # ------------------------------------------------------------------ vectorised
+
+    def working_dates(self, first_index: int, last_index: int) -> list[date]:
+        """The dates of working units ``first_index..last_index`` (day unit), without NumPy:
+        ``dates_of`` for a range, as plain dates."""
+        if self.unit != "day":
+            raise CalendarError("working_dates is for day calendars")
+        self._cover(first_index)
+        self._cover(last_index)
+        if self._working_dates is None:
+            dates: list[date] = []
+            for key in self._year_keys:
+                year = self._years[key]
+                first = date(key, 1, 1)
+                dates.extend(
+                    first + timedelta(days=position)
+                    for position, day in enumerate(year.intervals)
+                    if day
+                )
+            self._working_dates = dates
+        base = self._year_starts[0]
+        return self._working_dates[first_index - base : last_index - base + 1]
 
     def working_day_ordinals(self, first_index: int, last_index: int) -> npt.NDArray[np.int64]:
         """Ordinals of the working days holding units ``first_index..last_index`` (day unit)."""

@@ -53,12 +53,24 @@ Example
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from operator import add
 from typing import TYPE_CHECKING, Any, Literal
 
 from wbs.calendar import WorkCalendar
-from wbs.network import PRED_FINISH, SUCC_FINISH, CompiledNetwork, compile_network
+from wbs.network import (
+    PRED_FINISH,
+    SUCC_FINISH,
+    CompiledNetwork,
+    any_true,
+    as_array,
+    as_bool_array,
+    as_bool_list,
+    as_list,
+    compile_network,
+)
 from wbs.plan import ConstraintType, Plan, PlanTime, Task, TimeUnit
 from wbs.result import Schedule, TaskSchedule
 
@@ -66,11 +78,16 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from wbs.network import BoolColumn, IntColumn
+
     IntArray = npt.NDArray[np.int64]
     BoolArray = npt.NDArray[np.bool_]
 
 Method = Literal["auto", "python", "numpy"]
 NUMPY_THRESHOLD = 2000  # below this many tasks a plain loop beats NumPy's per-call overhead
+# Up to this many tasks, a process that has not imported NumPy yet schedules without it:
+# importing it (~0.1 s) costs more than the vector passes save (``kampmo schedule``).
+LIGHT_LIMIT = 20_000
 FAR = 1 << 60  # "no bound"
 CODE_FS, CODE_SS, CODE_FF, CODE_SF = 0, 1, 2, 3
 
@@ -144,55 +161,55 @@ def plan_calendar(plan: Plan, name: str | None = None) -> WorkCalendar:
 
 @dataclass(slots=True)
 class PassInputs:
-    """Per leaf task: duration and the bounds the constraints, deadlines and progress put."""
+    """Per leaf task: duration and the bounds the constraints, deadlines and progress put.
 
-    duration: IntArray
-    lower: IntArray  # early start >= lower (project start, SNET, FNET, status date)
-    upper: IntArray  # early start <= upper (SNLT, FNLT)
-    fixed: IntArray  # early start == fixed where ``is_fixed`` (MSO, MFO, actual start)
-    is_fixed: BoolArray
-    progress_fixed: BoolArray  # fixed by actual progress: floats count from the fixed start
-    late_start_cap: IntArray  # SNLT, MSO
-    late_finish_cap: IntArray  # FNLT, MFO, deadlines, the plan's finish deadline
+    Columns are NumPy arrays, or lists on the light path (``prepare_inputs(light=True)``)."""
+
+    duration: IntColumn
+    lower: IntColumn  # early start >= lower (project start, SNET, FNET, status date)
+    upper: IntColumn  # early start <= upper (SNLT, FNLT)
+    fixed: IntColumn  # early start == fixed where ``is_fixed`` (MSO, MFO, actual start)
+    is_fixed: BoolColumn
+    progress_fixed: BoolColumn  # fixed by actual progress: floats count from the fixed start
+    late_start_cap: IntColumn  # SNLT, MSO
+    late_finish_cap: IntColumn  # FNLT, MFO, deadlines, the plan's finish deadline
     constrained: bool  # any bound besides the project start
 
 
 @dataclass(slots=True)
 class PassResult:
-    early_start: IntArray  # scheduled early start
-    required_start: IntArray  # what links and lower bounds require (before caps and fixes)
-    late_start: IntArray
+    early_start: IntColumn  # scheduled early start
+    required_start: IntColumn  # what links and lower bounds require (before caps and fixes)
+    late_start: IntColumn
     project_finish: int
-    driving_link: IntArray  # link number, -1 = none
-    free_float: IntArray
-    total_float: IntArray
+    driving_link: IntColumn  # link number, -1 = none
+    free_float: IntColumn
+    total_float: IntColumn
 
 
-def prepare_inputs(plan: Plan, network: CompiledNetwork, axis: TimeAxis) -> PassInputs:
-    import numpy as np
-
+def prepare_inputs(
+    plan: Plan, network: CompiledNetwork, axis: TimeAxis, *, light: bool = False
+) -> PassInputs:
+    """The pass inputs of ``plan``: NumPy arrays, or plain lists when ``light``."""
     size = network.size
-    tasks = plan.task_index()
-    duration = np.fromiter(
-        (tasks[task_id].duration for task_id in network.ids), dtype=np.int64, count=size
-    )
-    lower = np.zeros(size, dtype=np.int64)
-    upper = np.full(size, FAR, dtype=np.int64)
-    fixed = np.zeros(size, dtype=np.int64)
-    is_fixed = np.zeros(size, dtype=np.bool_)
-    progress_fixed = np.zeros(size, dtype=np.bool_)
-    late_start_cap = np.full(size, FAR, dtype=np.int64)
-    late_finish_cap = np.full(size, FAR, dtype=np.int64)
+    leaves = leaf_tasks(plan, network)
+    duration = [task.duration for task in leaves]
+    lower = [0] * size
+    upper = [FAR] * size
+    fixed = [0] * size
+    is_fixed = [False] * size
+    progress_fixed = [False] * size
+    late_start_cap = [FAR] * size
+    late_finish_cap = [FAR] * size
     constrained = False
     if plan.finish_deadline is not None:
-        late_finish_cap[:] = axis.index(plan.finish_deadline, finish=True)
+        late_finish_cap = [axis.index(plan.finish_deadline, finish=True)] * size
         constrained = True
     status = axis.index(plan.status_date) if plan.status_date is not None else None
     if status is not None:
-        lower[:] = np.maximum(lower, status)
+        lower = [max(0, status)] * size
         constrained = True
-    for number, task_id in enumerate(network.ids):
-        task = tasks[task_id]
+    for number, task in enumerate(leaves):
         if task.constraint is None and task.deadline is None and not _has_progress(task):
             continue
         constrained = True
@@ -222,17 +239,37 @@ def prepare_inputs(plan: Plan, network: CompiledNetwork, axis: TimeAxis) -> Pass
             fixed[number] = at
             is_fixed[number] = True
             late_start_cap[number] = min(late_start_cap[number], at)
+    if light:
+        return PassInputs(
+            duration,
+            lower,
+            upper,
+            fixed,
+            is_fixed,
+            progress_fixed,
+            late_start_cap,
+            late_finish_cap,
+            constrained,
+        )
     return PassInputs(
-        duration,
-        lower,
-        upper,
-        fixed,
-        is_fixed,
-        progress_fixed,
-        late_start_cap,
-        late_finish_cap,
+        as_array(duration),
+        as_array(lower),
+        as_array(upper),
+        as_array(fixed),
+        as_bool_array(is_fixed),
+        as_bool_array(progress_fixed),
+        as_array(late_start_cap),
+        as_array(late_finish_cap),
         constrained,
     )
+
+
+def leaf_tasks(plan: Plan, network: CompiledNetwork) -> list[Task]:
+    """The network's tasks in its order (the plan's own list when every task is a leaf)."""
+    if network.size == len(plan.tasks):
+        return plan.tasks
+    tasks = plan.task_index()
+    return [tasks[task_id] for task_id in network.ids]
 
 
 def _has_progress(task: Task) -> bool:
@@ -263,18 +300,19 @@ def _progress(task: Task, axis: TimeAxis, status: int | None) -> tuple[int, int]
 def python_passes(
     network: CompiledNetwork, inputs: PassInputs, axis: TimeAxis | None
 ) -> PassResult:
-    """Forward and backward pass as plain loops; handles elapsed lags."""
-    import numpy as np
-
+    """Forward and backward pass as plain loops; handles elapsed lags. The result's columns
+    are lists (no NumPy needed)."""
     size = network.size
-    duration = inputs.duration.tolist()
-    lower, upper = inputs.lower.tolist(), inputs.upper.tolist()
-    fixed, is_fixed = inputs.fixed.tolist(), inputs.is_fixed.tolist()
-    source, target = network.source.tolist(), network.target.tolist()
-    code, lag, elapsed = network.code.tolist(), network.lag.tolist(), network.elapsed.tolist()
+    duration = as_list(inputs.duration)
+    lower, upper = as_list(inputs.lower), as_list(inputs.upper)
+    fixed, is_fixed = as_list(inputs.fixed), as_bool_list(inputs.is_fixed)
+    progress_fixed = as_bool_list(inputs.progress_fixed)
+    source, target = as_list(network.source), as_list(network.target)
+    code, lag = as_list(network.code), as_list(network.lag)
+    elapsed = as_bool_list(network.elapsed)
     incoming = network.predecessors()
     outgoing = network.successors()
-    order = network.order.tolist()
+    order = as_list(network.order)
     early = [0] * size
     required = [0] * size
     driving = [-1] * size
@@ -297,13 +335,13 @@ def python_passes(
         needed = max(lower[task], best)
         required[task] = needed
         early[task] = fixed[task] if is_fixed[task] else min(needed, upper[task])
-        if best_link >= 0 and best == early[task] and not inputs.progress_fixed[task]:
+        if best_link >= 0 and best == early[task] and not progress_fixed[task]:
             driving[task] = best_link
     finish = max((early[t] + duration[t] for t in range(size)), default=0)
     finish = max(finish, 0)
     late = [0] * size
-    start_cap = inputs.late_start_cap.tolist()
-    finish_cap = inputs.late_finish_cap.tolist()
+    start_cap = as_list(inputs.late_start_cap)
+    finish_cap = as_list(inputs.late_finish_cap)
     for task in reversed(order):
         value = min(min(finish, finish_cap[task]) - duration[task], start_cap[task])
         for link in outgoing[task]:
@@ -317,15 +355,15 @@ def python_passes(
         for link in outgoing[task]:
             slack = min(slack, early[target[link]] - contribution(link, early[task]))
         free[task] = slack
-    return _finish_floats(
-        inputs,
-        np.asarray(early, dtype=np.int64),
-        np.asarray(required, dtype=np.int64),
-        np.asarray(late, dtype=np.int64),
-        finish,
-        np.asarray(driving, dtype=np.int64),
-        np.asarray(free, dtype=np.int64),
-    )
+    # floats as in ``_finish_floats``, on lists
+    total = [
+        late_start - (start if fixed_by_progress else max(start, needed))
+        for start, needed, late_start, fixed_by_progress in zip(
+            early, required, late, progress_fixed, strict=True
+        )
+    ]
+    free = [max(0, min(slack, whole)) for slack, whole in zip(free, total, strict=True)]
+    return PassResult(early, required, late, finish, driving, free, total)
 
 
 def _late_bound(
@@ -360,7 +398,7 @@ def _finish_floats(
 ) -> PassResult:
     import numpy as np
 
-    basis = np.where(inputs.progress_fixed, early, np.maximum(early, required))
+    basis = np.where(as_bool_array(inputs.progress_fixed), early, np.maximum(early, required))
     total = late - basis
     free = np.maximum(0, np.minimum(free, total))
     return PassResult(early, required, late, finish, driving, free, total)
@@ -405,23 +443,25 @@ def level_plan(network: CompiledNetwork) -> LevelPlan:
     """Group the links of ``network`` by level for ``numpy_passes`` (no elapsed lags)."""
     import numpy as np
 
-    levels = int(network.level.max()) + 1 if network.size else 0
-    code = network.code
+    level = as_array(network.level)
+    source, target = as_array(network.source), as_array(network.target)
+    levels = int(level.max()) + 1 if network.size else 0
+    code = as_array(network.code)
     from_finish = ((code == CODE_FS) | (code == CODE_FF)).astype(np.int64)
     to_finish = ((code == CODE_FF) | (code == CODE_SF)).astype(np.int64)
-    lag = np.where(network.elapsed, 0, network.lag).astype(np.int64)
+    lag = np.where(as_bool_array(network.elapsed), 0, as_array(network.lag)).astype(np.int64)
     parts = []
     orders = []
-    for key in (network.target, network.source):
-        order, bounds, offsets, tasks = _grouped(network.level[key], key, levels)
+    for key in (target, source):
+        order, bounds, offsets, tasks = _grouped(level[key], key, levels)
         orders.append(order)
         all_tasks = np.concatenate(tasks) if tasks else np.empty(0, dtype=np.int64)
         sizes = np.cumsum([0, *(len(chunk) for chunk in tasks)])
         task_bounds = [(int(sizes[i]), int(sizes[i + 1])) for i in range(len(tasks))]
         parts.append(
             (
-                network.source[order],
-                network.target[order],
+                source[order],
+                target[order],
                 lag[order],
                 from_finish[order],
                 to_finish[order],
@@ -482,7 +522,10 @@ def numpy_passes(
     import numpy as np
 
     plan = levels or level_plan(network)
-    duration = inputs.duration
+    duration = as_array(inputs.duration)
+    lower, upper, fixed = as_array(inputs.lower), as_array(inputs.upper), as_array(inputs.fixed)
+    is_fixed = as_bool_array(inputs.is_fixed)
+    progress_fixed = as_bool_array(inputs.progress_fixed)
     constrained = inputs.constrained
     weight_in = (
         plan.in_lag
@@ -490,12 +533,9 @@ def numpy_passes(
         - duration[plan.in_target] * plan.in_to_finish
     )
     source_in = plan.in_source
-    if constrained:
-        early = np.where(inputs.is_fixed, inputs.fixed, np.minimum(inputs.lower, inputs.upper))
-    else:
-        early = inputs.lower.copy()
-    required = inputs.lower.copy()
-    floor = inputs.lower[plan.in_all_tasks] if constrained else inputs.lower
+    early = np.where(is_fixed, fixed, np.minimum(lower, upper)) if constrained else lower.copy()
+    required = lower.copy()
+    floor = lower[plan.in_all_tasks] if constrained else lower
     maximum_reduceat = np.maximum.reduceat
     if not constrained:
         _forward_unconstrained(early, plan, weight_in)
@@ -511,15 +551,16 @@ def numpy_passes(
         if constrained:
             required[targets] = needed
             needed = np.where(
-                inputs.is_fixed[targets],
-                inputs.fixed[targets],
-                np.minimum(needed, inputs.upper[targets]),
+                is_fixed[targets],
+                fixed[targets],
+                np.minimum(needed, upper[targets]),
             )
         early[targets] = needed
     if not constrained:
         required = early
     finish = max(int((early + duration).max(initial=0)), 0)
-    late = np.minimum(np.minimum(finish, inputs.late_finish_cap) - duration, inputs.late_start_cap)
+    finish_cap, start_cap = as_array(inputs.late_finish_cap), as_array(inputs.late_start_cap)
+    late = np.minimum(np.minimum(finish, finish_cap) - duration, start_cap)
     weight_out = (
         plan.out_lag
         + duration[plan.out_source] * plan.out_from_finish
@@ -553,7 +594,7 @@ def numpy_passes(
         best = np.full(network.size, -FAR, dtype=np.int64)
         if contribution_in.size:
             best[plan.in_all_tasks] = np.maximum.reduceat(contribution_in, plan.in_segments)
-        drives &= ~inputs.progress_fixed[target_in] & (best[target_in] == early[target_in])
+        drives &= ~progress_fixed[target_in] & (best[target_in] == early[target_in])
     driving = np.full(network.size, -1, dtype=np.int64)
     candidates = np.flatnonzero(drives)
     if candidates.size:
@@ -599,7 +640,7 @@ def run_passes(
     method: Method = "auto",
     levels: LevelPlan | None = None,
 ) -> PassResult:
-    has_elapsed = bool(network.elapsed.any())
+    has_elapsed = any_true(network.elapsed)
     if method == "numpy" and has_elapsed:
         raise ValueError("elapsed lags need the python passes")
     use_numpy = method == "numpy" or (
@@ -637,20 +678,30 @@ def schedule(
     wbs.network.CycleError, wbs.network.UnknownTaskError
         When the network cannot be ordered.
     """
-    network = compile_network(plan)
+    light = _numpy_free(plan, method)
+    network = compile_network(plan, light=light)
     axis = TimeAxis(plan, calendar)
-    inputs = prepare_inputs(plan, network, axis)
+    inputs = prepare_inputs(plan, network, axis, light=light)
     own_calendars = task_calendars(plan, network, axis)
     if own_calendars:
         result, moments = calendar_passes(network, inputs, axis, own_calendars)
         return build_schedule(plan, network, inputs, result, axis, moments)
-    result = run_passes(network, inputs, axis, method)
+    result = run_passes(network, inputs, axis, "python" if light else method)
     return build_schedule(plan, network, inputs, result, axis)
+
+
+def _numpy_free(plan: Plan, method: Method) -> bool:
+    """Whether ``plan`` is scheduled on lists, without NumPy: the python passes, and under
+    ``LIGHT_LIMIT`` tasks while NumPy is not imported yet (a fresh command line process)."""
+    if method != "auto":
+        return method == "python"
+    size = len(plan.tasks)
+    return size < NUMPY_THRESHOLD or (size < LIGHT_LIMIT and "numpy" not in sys.modules)
 
 
 def task_calendars(plan: Plan, network: CompiledNetwork, axis: TimeAxis) -> dict[int, WorkCalendar]:
     """Leaf tasks whose own calendar differs from the plan's, by position."""
-    if axis.calendar is None:
+    if axis.calendar is None or not any(task.calendar for task in plan.tasks):
         return {}
     tasks = plan.task_index()
     built: dict[str, WorkCalendar] = {}
@@ -687,11 +738,12 @@ def calendar_passes(
     assert project is not None
     origin = axis.origin
     size = network.size
-    duration = inputs.duration.tolist()
-    source, target = network.source.tolist(), network.target.tolist()
-    code, lag, elapsed = network.code.tolist(), network.lag.tolist(), network.elapsed.tolist()
+    duration = as_list(inputs.duration)
+    source, target = as_list(network.source), as_list(network.target)
+    code, lag = as_list(network.code), as_list(network.lag)
+    elapsed = as_bool_list(network.elapsed)
     incoming, outgoing = network.predecessors(), network.successors()
-    order = network.order.tolist()
+    order = as_list(network.order)
     calendars = [task_calendars.get(number, project) for number in range(size)]
 
     def project_moment(offset: int, finish: bool = False) -> datetime:
@@ -721,8 +773,9 @@ def calendar_passes(
         own = calendars[task]
         return own.start_moment(own.index_at(finish) - duration[task])
 
-    lower = inputs.lower.tolist()
-    upper, fixed, is_fixed = inputs.upper.tolist(), inputs.fixed.tolist(), inputs.is_fixed.tolist()
+    lower = as_list(inputs.lower)
+    upper, fixed = as_list(inputs.upper), as_list(inputs.fixed)
+    is_fixed, progress_fixed = as_bool_list(inputs.is_fixed), as_bool_list(inputs.progress_fixed)
     early: list[datetime] = [project_moment(0)] * size
     required: list[datetime] = list(early)
     finish_at: list[datetime] = list(early)
@@ -758,7 +811,7 @@ def calendar_passes(
     project_finish = max(finish_at, default=project_moment(0))
     late_finish: list[datetime] = [project_finish] * size
     late: list[datetime] = [project_finish] * size
-    start_cap, finish_cap = inputs.late_start_cap.tolist(), inputs.late_finish_cap.tolist()
+    start_cap, finish_cap = as_list(inputs.late_start_cap), as_list(inputs.late_finish_cap)
     for task in reversed(order):
         bound = project_finish
         if finish_cap[task] < FAR:
@@ -784,7 +837,7 @@ def calendar_passes(
     free = np.zeros(size, dtype=np.int64)
     for task in range(size):
         own = calendars[task]
-        basis = early[task] if inputs.progress_fixed[task] else max(early[task], required[task])
+        basis = early[task] if progress_fixed[task] else max(early[task], required[task])
         total[task] = own.index_at(late[task]) - own.index_at(basis)
         slack = own.index_at(project_finish) - own.index_at(finish_at[task])
         for link in outgoing[task]:
@@ -829,21 +882,21 @@ def build_schedule(
 ) -> Schedule:
     """Convert a pass result into the plain ``Schedule`` (dates converted once, here);
     ``moments`` gives the dates of tasks on their own calendars."""
-    tasks = plan.task_index()
-    early = result.early_start.tolist()
-    late = result.late_start.tolist()
-    duration = inputs.duration.tolist()
-    total = result.total_float.tolist()
-    free = result.free_float.tolist()
-    driving = result.driving_link.tolist()
-    codes = network.code.tolist()
-    lags = network.lag.tolist()
-    sources = network.source.tolist()
-    low = min(0, int(result.early_start.min(initial=0)), int(result.late_start.min(initial=0)))
+    leaves = leaf_tasks(plan, network)
+    early = as_list(result.early_start)
+    late = as_list(result.late_start)
+    duration = as_list(inputs.duration)
+    total = as_list(result.total_float)
+    free = as_list(result.free_float)
+    driving = as_list(result.driving_link)
+    codes = as_list(network.code)
+    lags = as_list(network.lag)
+    sources = as_list(network.source)
+    low = min(0, min(early, default=0), min(late, default=0))
     high = max(
         result.project_finish,
-        int((result.early_start + inputs.duration).max(initial=0)),
-        int((result.late_start + inputs.duration).max(initial=0)),
+        max(map(add, early, duration), default=0),
+        max(map(add, late, duration), default=0),
     )
     converter = _Dates(axis, low, high)
     rows: dict[str, TaskSchedule] = {}
@@ -854,18 +907,14 @@ def build_schedule(
     minute = axis.unit == "minute"
     plain: list[list[PlanTime]] | None = None
     if table is not None and moments is None:  # day plans: the four columns in one go
-        import numpy as np
-
-        column = np.empty(len(table), dtype=object)
-        column[:] = table
         plain = [
-            column[result.early_start - base].tolist(),
-            column[result.early_start + inputs.duration - base - 1].tolist(),
-            column[result.late_start - base].tolist(),
-            column[result.late_start + inputs.duration - base - 1].tolist(),
+            [table[start - base] for start in early],
+            [table[start + end - base - 1] for start, end in zip(early, duration, strict=True)],
+            [table[start - base] for start in late],
+            [table[start + end - base - 1] for start, end in zip(late, duration, strict=True)],
         ]
-    for number, task_id in enumerate(ids):
-        task = tasks[task_id]
+    for number, task in enumerate(leaves):
+        task_id = task.id
         link = driving[number]
         start_index, late_index = early[number], late[number]
         length = duration[number]
@@ -973,10 +1022,10 @@ def build_schedule(
             warnings.append(_negative_float_warning(task, row, total_float, plan))
     _roll_up_summaries(plan, rows, converter)
     ordered = [rows[task.id] for task in plan.tasks if task.id in rows]
-    leaves = [rows[task_id] for task_id in network.ids]
+    leaf_rows = [rows[task_id] for task_id in network.ids]
     critical_path = [
         row.id
-        for row in sorted(leaves, key=lambda r: (r.early_start_index, r.early_finish_index))
+        for row in sorted(leaf_rows, key=lambda r: (r.early_start_index, r.early_finish_index))
         if row.critical
     ]
     if plan.finish_deadline is not None:
@@ -1001,8 +1050,8 @@ def build_schedule(
 
 
 class _Dates:
-    """Offset -> plan time. Day plans look dates up in one table built with NumPy for the
-    whole range of offsets; minute plans convert through the calendar with a cache."""
+    """Offset -> plan time. Day plans look dates up in one table built once for the whole
+    range of offsets; minute plans convert through the calendar with a cache."""
 
     def __init__(self, axis: TimeAxis, low: int, high: int) -> None:
         self.axis = axis
@@ -1012,10 +1061,8 @@ class _Dates:
         self.base = low - 1
         calendar = axis.calendar
         if calendar is not None and calendar.unit == "day" and high - low < 1_000_000:
-            import numpy as np
-
-            offsets = np.arange(self.base, high + 1, dtype=np.int64) + axis.origin
-            self.table = calendar.dates_of(offsets).astype(object).tolist()
+            origin = axis.origin
+            self.table = list(calendar.working_dates(self.base + origin, high + origin))
 
     def at(self, offset: int, finish: bool) -> PlanTime:
         if self.axis.calendar is None:
@@ -1125,7 +1172,7 @@ def _roll_up_summaries(plan: Plan, rows: dict[str, TaskSchedule], dates: _Dates)
         )
         return rows[task_id]
 
-    index = plan.task_index()
+    index = plan.task_index() if summaries else {}
     for task in summaries:
         roll(task.id)
 

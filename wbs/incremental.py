@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from wbs.calendar import WorkCalendar
 from wbs.cpm import (
     FAR,
+    NUMPY_THRESHOLD,
     Moments,
     PassInputs,
     PassResult,
@@ -37,7 +38,15 @@ from wbs.cpm import (
     run_passes,
     task_calendars,
 )
-from wbs.network import PRED_FINISH, SUCC_FINISH, compile_network
+from wbs.network import (
+    PRED_FINISH,
+    SUCC_FINISH,
+    any_true,
+    as_array,
+    as_bool_list,
+    as_list,
+    compile_network,
+)
 from wbs.plan import ConstraintType, Link, Plan
 from wbs.result import Schedule
 
@@ -54,16 +63,18 @@ class IncrementalSchedule:
 
     def __init__(self, plan: Plan, *, calendar: WorkCalendar | None = None) -> None:
         self.plan = plan
-        self.network: CompiledNetwork = compile_network(plan)
+        # small plans live on lists from end to end (no NumPy round trips per change)
+        self._light = len(plan.tasks) < NUMPY_THRESHOLD
+        self.network: CompiledNetwork = compile_network(plan, light=self._light)
         self.axis = TimeAxis(plan, calendar)
-        self.inputs: PassInputs = prepare_inputs(plan, self.network, self.axis)
+        self.inputs: PassInputs = prepare_inputs(plan, self.network, self.axis, light=self._light)
         self._calendars = task_calendars(plan, self.network, self.axis)
         self._moments: Moments | None = None
         self._load(self._full_passes())
         network = self.network
         self._incoming = network.predecessors()
         self._outgoing = network.successors()
-        self._local = not bool(network.elapsed.any()) and not self._calendars
+        self._local = not any_true(network.elapsed) and not self._calendars
         tasks = plan.task_index()
         self._finish_anchored = {
             number
@@ -75,24 +86,24 @@ class IncrementalSchedule:
 
     def _load(self, result: PassResult) -> None:
         network, inputs = self.network, self.inputs
-        self._source: list[int] = network.source.tolist()
-        self._target: list[int] = network.target.tolist()
-        self._code: list[int] = network.code.tolist()
-        self._lag: list[int] = network.lag.tolist()
-        self._level: list[int] = network.level.tolist()
-        self._lower: list[int] = inputs.lower.tolist()
-        self._upper: list[int] = inputs.upper.tolist()
-        self._fixed: list[int] = inputs.fixed.tolist()
-        self._is_fixed: list[bool] = inputs.is_fixed.tolist()
-        self._progress: list[bool] = inputs.progress_fixed.tolist()
-        self._start_cap: list[int] = inputs.late_start_cap.tolist()
-        self._finish_cap: list[int] = inputs.late_finish_cap.tolist()
-        self._duration: list[int] = self.inputs.duration.tolist()
-        self._early: list[int] = result.early_start.tolist()
-        self._required: list[int] = result.required_start.tolist()
-        self._late: list[int] = result.late_start.tolist()
+        self._source: list[int] = as_list(network.source)
+        self._target: list[int] = as_list(network.target)
+        self._code: list[int] = as_list(network.code)
+        self._lag: list[int] = as_list(network.lag)
+        self._level: list[int] = as_list(network.level)
+        self._lower: list[int] = as_list(inputs.lower)
+        self._upper: list[int] = as_list(inputs.upper)
+        self._fixed: list[int] = as_list(inputs.fixed)
+        self._is_fixed: list[bool] = as_bool_list(inputs.is_fixed)
+        self._progress: list[bool] = as_bool_list(inputs.progress_fixed)
+        self._start_cap: list[int] = as_list(inputs.late_start_cap)
+        self._finish_cap: list[int] = as_list(inputs.late_finish_cap)
+        self._duration: list[int] = as_list(self.inputs.duration)
+        self._early: list[int] = as_list(result.early_start)
+        self._required: list[int] = as_list(result.required_start)
+        self._late: list[int] = as_list(result.late_start)
         self._finish = result.project_finish
-        self._driving: list[int] = result.driving_link.tolist()
+        self._driving: list[int] = as_list(result.driving_link)
 
     # ------------------------------------------------------------------ changes
 
@@ -133,10 +144,26 @@ class IncrementalSchedule:
             return self._recompute_all()
         return self._propagate([target], [source])
 
+    def renew_calendar(self) -> None:
+        """Give the schedule a fresh copy of its calendar before the next ``schedule()``.
+
+        A calendar remembers every year it was asked about, and its ``warnings`` name the
+        years without holiday data among them; after many changes those could include years
+        the current schedule no longer touches. The fresh copy (year tables shared, nothing
+        rebuilt) is asked about the same years, in the same order, as a full recompute asks:
+        the plan's start and its constraint, deadline and status dates here, the schedule's
+        span in ``schedule()``.
+        """
+        calendar = self.axis.calendar
+        if calendar is None or self._calendars:
+            return
+        self.axis = TimeAxis(self.plan, calendar.fresh())
+        prepare_inputs(self.plan, self.network, self.axis, light=self._light)
+
     def _recompute_all(self) -> set[str]:
         before = (list(self._early), list(self._late))
-        self.network = compile_network(self.plan)
-        self.inputs = prepare_inputs(self.plan, self.network, self.axis)
+        self.network = compile_network(self.plan, light=self._light)
+        self.inputs = prepare_inputs(self.plan, self.network, self.axis, light=self._light)
         self._load(self._full_passes())
         return {
             task_id
@@ -252,7 +279,7 @@ class IncrementalSchedule:
 
     def _backward_all(self) -> set[int]:
         changed: set[int] = set()
-        for task in reversed(self.network.order.tolist()):
+        for task in reversed(as_list(self.network.order)):
             value = self._late_value(task)
             if value != self._late[task]:
                 changed.add(task)
@@ -262,7 +289,9 @@ class IncrementalSchedule:
     # ------------------------------------------------------------------ results
 
     def result(self) -> PassResult:
-        """The current pass arrays (floats recomputed from the dates)."""
+        """The current pass columns (floats recomputed from the dates)."""
+        if self._light:
+            return self._result_lists()
         import numpy as np
 
         network = self.network
@@ -274,15 +303,15 @@ class IncrementalSchedule:
             count=len(self._code),
         )
         free = self._finish - (early + duration)
+        source, target = as_array(network.source), as_array(network.target)
         has_successor = np.zeros(network.size, dtype=np.bool_)
-        has_successor[network.source] = True
+        has_successor[source] = True
         free = np.where(has_successor, FAR, free)
-        np.minimum.at(
-            free, network.source, early[network.target] - (early[network.source] + weight)
-        )
+        np.minimum.at(free, source, early[target] - (early[source] + weight))
         required = np.asarray(self._required, dtype=np.int64)
         late = np.asarray(self._late, dtype=np.int64)
-        basis = np.where(self.inputs.progress_fixed, early, np.maximum(early, required))
+        progress = np.asarray(self._progress, dtype=np.bool_)
+        basis = np.where(progress, early, np.maximum(early, required))
         total = late - basis
         return PassResult(
             early,
@@ -291,6 +320,32 @@ class IncrementalSchedule:
             self._finish,
             np.asarray(self._driving, dtype=np.int64),
             np.maximum(0, np.minimum(free, total)),
+            total,
+        )
+
+    def _result_lists(self) -> PassResult:
+        """``result`` on lists: the same floats, without NumPy."""
+        early, duration, finish = self._early, self._duration, self._finish
+        free = [finish - (start + length) for start, length in zip(early, duration, strict=True)]
+        has_successor = [bool(links) for links in self._outgoing]
+        free = [FAR if leads else slack for slack, leads in zip(free, has_successor, strict=True)]
+        for link, (source, target) in enumerate(zip(self._source, self._target, strict=True)):
+            slack = early[target] - (early[source] + self._weight(link))
+            if slack < free[source]:
+                free[source] = slack
+        total = [
+            late - (start if fixed else max(start, needed))
+            for start, needed, late, fixed in zip(
+                early, self._required, self._late, self._progress, strict=True
+            )
+        ]
+        return PassResult(
+            list(early),
+            list(self._required),
+            list(self._late),
+            finish,
+            list(self._driving),
+            [max(0, min(slack, whole)) for slack, whole in zip(free, total, strict=True)],
             total,
         )
 

@@ -3,8 +3,10 @@
 NetworkX is the graph model (``build_graph``: cycles, cones, analysis). The scheduler itself runs
 over ``CompiledNetwork``: the leaf tasks as integer positions, the links as parallel NumPy arrays
 and the tasks grouped by longest-path depth (``levels``), so that a pass is a handful of vector
-operations per level. Links on a summary task apply to each of its leaf descendants, as in
-MS Project.
+operations per level. ``compile_network(plan, light=True)`` builds the same columns as plain
+lists without importing NumPy, for plans small enough that importing it would cost more than
+it saves (``kampmo schedule`` on a few thousand tasks). Links on a summary task apply to each
+of its leaf descendants, as in MS Project.
 
 Errors are ``PlanError`` subclasses whose messages name the offending tasks, e.g.
 ``CycleError``: "dependency cycle: t1 -> t2 -> t3 -> t1".
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     IntArray = npt.NDArray[np.int64]
+    BoolArray = npt.NDArray[np.bool_]
+    # a column of a compiled network or of the passes: NumPy, or a list on the light path
+    IntColumn = IntArray | list[int]
+    BoolColumn = BoolArray | list[bool]
 
 # Link type codes in the compiled arrays; FS/FF weigh the predecessor's duration, FF/SF the
 # successor's: contribution = ES_pred + dur_pred*[FS|FF] + lag - dur_succ*[FF|SF].
@@ -199,14 +205,14 @@ class CompiledNetwork:
 
     ids: list[str]
     position: dict[str, int]
-    source: IntArray
-    target: IntArray
-    code: IntArray
-    lag: IntArray
-    elapsed: npt.NDArray[np.bool_]
-    level: IntArray
-    order: IntArray
-    level_bounds: IntArray
+    source: IntColumn
+    target: IntColumn
+    code: IntColumn
+    lag: IntColumn
+    elapsed: BoolColumn
+    level: IntColumn
+    order: IntColumn
+    level_bounds: IntColumn
 
     @property
     def size(self) -> int:
@@ -215,20 +221,47 @@ class CompiledNetwork:
     def predecessors(self) -> list[list[int]]:
         """Incoming link numbers per task."""
         incoming: list[list[int]] = [[] for _ in self.ids]
-        for number, target in enumerate(self.target.tolist()):
+        for number, target in enumerate(as_list(self.target)):
             incoming[target].append(number)
         return incoming
 
     def successors(self) -> list[list[int]]:
         """Outgoing link numbers per task."""
         outgoing: list[list[int]] = [[] for _ in self.ids]
-        for number, source in enumerate(self.source.tolist()):
+        for number, source in enumerate(as_list(self.source)):
             outgoing[source].append(number)
         return outgoing
 
 
-def compile_network(plan: Plan) -> CompiledNetwork:
-    """The leaf network of ``plan`` as arrays in topological levels.
+def as_list(column: IntColumn) -> list[int]:
+    """A column as a list (no copy when it is one already)."""
+    return column if isinstance(column, list) else column.tolist()
+
+
+def as_bool_list(column: BoolColumn) -> list[bool]:
+    return column if isinstance(column, list) else column.tolist()
+
+
+def as_array(column: IntColumn) -> IntArray:
+    """A column as an int64 array (no copy when it is one already)."""
+    import numpy as np
+
+    return np.asarray(column, dtype=np.int64)
+
+
+def as_bool_array(column: BoolColumn) -> BoolArray:
+    import numpy as np
+
+    return np.asarray(column, dtype=np.bool_)
+
+
+def any_true(column: BoolColumn) -> bool:
+    return any(column) if isinstance(column, list) else bool(column.any())
+
+
+def compile_network(plan: Plan, *, light: bool = False) -> CompiledNetwork:
+    """The leaf network of ``plan`` as columns in topological levels: NumPy arrays, or plain
+    lists when ``light`` (no NumPy import).
 
     Raises
     ------
@@ -237,15 +270,17 @@ def compile_network(plan: Plan) -> CompiledNetwork:
     UnknownTaskError
         When a link names a task that is not in the plan.
     """
-    import numpy as np
-
     children = children_map(plan)
     summaries = set(children) | {task.id for task in plan.tasks if task.is_summary}
     ids = [task.id for task in plan.tasks if task.id not in summaries]
     position = {task_id: number for number, task_id in enumerate(ids)}
     links = expanded_links(plan, children)
-    count = len(links)
     try:
+        if light:
+            return _compile_lists(ids, position, links)
+        import numpy as np
+
+        count = len(links)
         source = np.fromiter((position[x.predecessor] for x in links), np.int64, count)
         target = np.fromiter((position[x.successor] for x in links), np.int64, count)
     except KeyError:
@@ -263,6 +298,48 @@ def compile_network(plan: Plan) -> CompiledNetwork:
     if order.size < len(ids):
         raise CycleError(_find_cycle(ids, source, target))
     return CompiledNetwork(ids, position, source, target, code, lag, elapsed, level, order, bounds)
+
+
+def _compile_lists(ids: list[str], position: dict[str, int], links: list[Link]) -> CompiledNetwork:
+    source = [position[x.predecessor] for x in links]
+    target = [position[x.successor] for x in links]
+    code = [LINK_CODES[x.type] for x in links]
+    lag = [x.lag for x in links]
+    elapsed = [x.lag_elapsed for x in links]
+    level, order, bounds = topological_levels_lists(len(ids), source, target)
+    if len(order) < len(ids):
+        raise CycleError(_find_cycle(ids, source, target))
+    return CompiledNetwork(ids, position, source, target, code, lag, elapsed, level, order, bounds)
+
+
+def topological_levels_lists(
+    size: int, source: list[int], target: list[int]
+) -> tuple[list[int], list[int], list[int]]:
+    """``topological_levels`` over plain lists: the same levels, order and bounds."""
+    indegree = [0] * size
+    successors: list[list[int]] = [[] for _ in range(size)]
+    for predecessor, successor in zip(source, target, strict=True):
+        indegree[successor] += 1
+        successors[predecessor].append(successor)
+    level = [-1] * size
+    frontier = [task for task in range(size) if not indegree[task]]
+    order: list[int] = []
+    bounds = [0]
+    depth = 0
+    while frontier:
+        for task in frontier:
+            level[task] = depth
+        order += frontier
+        bounds.append(len(order))
+        freed = []
+        for task in frontier:
+            for successor in successors[task]:
+                indegree[successor] -= 1
+                if not indegree[successor]:
+                    freed.append(successor)
+        frontier = sorted(freed)
+        depth += 1
+    return level, order, bounds
 
 
 def topological_levels(size: int, source: IntArray, target: IntArray) -> tuple[Any, Any, Any]:
@@ -293,17 +370,19 @@ def topological_levels(size: int, source: IntArray, target: IntArray) -> tuple[A
         offsets = np.repeat(lows - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
         released = sorted_targets[offsets]
         np.subtract.at(indegree, released, 1)
-        candidates = np.unique(released)
-        frontier = candidates[indegree[candidates] == 0]
+        # the released tasks now free, once each, ascending (``np.unique`` would do, but
+        # its first call imports ``numpy.ma``: a fifth of a small command's run time)
+        freed = np.sort(released[indegree[released] == 0])
+        frontier = freed[np.concatenate(([True], freed[1:] != freed[:-1]))] if freed.size else freed
         depth += 1
     order = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
     return level, order, np.asarray(bounds, dtype=np.int64)
 
 
-def _find_cycle(ids: list[str], source: IntArray, target: IntArray) -> list[str]:
+def _find_cycle(ids: list[str], source: IntColumn, target: IntColumn) -> list[str]:
     import networkx as nx
 
     graph = nx.DiGraph()
-    graph.add_edges_from(zip(source.tolist(), target.tolist(), strict=True))
+    graph.add_edges_from(zip(as_list(source), as_list(target), strict=True))
     edges = nx.find_cycle(graph)
     return [ids[int(edge[0])] for edge in edges]

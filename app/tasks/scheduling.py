@@ -6,16 +6,27 @@ and driving predecessor back onto the task rows (only values that changed, so un
 keep their ETag), renumbers WBS codes, and returns the change as a plain dict built from
 ``wbs.diff.diff_schedules``. It runs inside the caller's transaction: a plan error (cycle,
 negative duration...) raises ``Invalid`` and the caller's write is rolled back with it.
+
+Each process keeps, per bid, the last schedule it computed as a ``wbs.incremental``
+``IncrementalSchedule`` together with the exact inputs it was computed from (every network
+field of every task except the duration, every link, the calendar's id and row version, the
+bid's dates). The rows are still read on every recompute, inside the transaction: when those
+inputs are unchanged, only the durations that differ are re-propagated through their cones;
+anything else (another worker's edit, a calendar change, a new link) rebuilds the schedule in
+full. The cache can therefore never answer for data it was not computed from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections import defaultdict, namedtuple
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, false, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,6 +35,7 @@ from app.calendars.models import Calendar
 from app.errors import Invalid
 from app.orgs.models import OrgUnit
 from app.tasks.models import Dependency, Task
+from wbs.incremental import IncrementalSchedule
 from wbs.plan import CalendarSpec, Constraint, ConstraintType, Link, LinkType, Plan
 from wbs.plan import Task as PlanTask
 from wbs.result import Schedule, ScheduleDiff, TaskSchedule
@@ -102,10 +114,32 @@ COMPUTED_OFFSET = len(NETWORK_COLUMNS) - len(COMPUTED_FIELDS)  # computed fields
 DATE_COLUMNS = frozenset(
     DATE_FIELDS | {"constraint_date", "deadline", "actual_start", "actual_finish"}
 )
-DATE_POSITIONS = [column.key in DATE_COLUMNS for column in NETWORK_COLUMNS]
 # plain named tuples: attribute access is several times faster than on SQLAlchemy rows
 TaskRow = namedtuple("TaskRow", [column.key for column in NETWORK_COLUMNS])  # type: ignore[misc]
 LinkRow = namedtuple("LinkRow", ["id", "predecessor_id", "successor_id", "type", "lag_days"])  # type: ignore[misc]
+TASKS_OF_BID = (
+    select(*NETWORK_COLUMNS)
+    .where(Task.bid_id == bindparam("bid_id"))
+    .order_by(Task.position, Task.id)
+)
+LINKS_OF_BID = (
+    select(
+        Dependency.id,
+        Dependency.predecessor_id,
+        Dependency.successor_id,
+        Dependency.type,
+        Dependency.lag_days,
+    )
+    .where(Dependency.bid_id == bindparam("bid_id"))
+    .order_by(Dependency.id)
+)
+# What SQLite hands back as text (dates) or integers (booleans) in the task rows
+SQLITE_DATE_POSITIONS = [
+    number for number, column in enumerate(NETWORK_COLUMNS) if column.key in DATE_COLUMNS
+]
+SQLITE_BOOL_POSITIONS = [
+    number for number, column in enumerate(NETWORK_COLUMNS) if column.key == "critical"
+]
 
 
 def load_network(session: Session, bid_id: int) -> tuple[list[Any], list[Any]]:
@@ -116,27 +150,53 @@ def load_network(session: Session, bid_id: int) -> tuple[list[Any], list[Any]]:
     ``lag_days``. Plain rows, not ORM objects: a 500-task bid loads in a few milliseconds.
     """
     session.flush()
-    # Core execution on the session's connection: no ORM row loading (several times faster)
     connection = session.connection()
-    tasks = connection.execute(
-        select(*NETWORK_COLUMNS).where(Task.bid_id == bid_id).order_by(Task.position, Task.id)
-    ).all()
-    return [TaskRow._make(row) for row in tasks], _load_links(connection, bid_id)
+    tasks = _fetch(connection, TASKS_OF_BID, bid_id)
+    if connection.dialect.name == "sqlite":
+        tasks = _sqlite_types(tasks)
+    links = _fetch(connection, LINKS_OF_BID, bid_id)
+    return [TaskRow._make(row) for row in tasks], [LinkRow._make(row) for row in links]
 
 
-def _load_links(connection: Any, bid_id: int) -> list[Any]:
-    links = connection.execute(
-        select(
-            Dependency.id,
-            Dependency.predecessor_id,
-            Dependency.successor_id,
-            Dependency.type,
-            Dependency.lag_days,
-        )
-        .where(Dependency.bid_id == bid_id)
-        .order_by(Dependency.id)
-    ).all()
-    return [LinkRow._make(row) for row in links]
+_compiled: dict[tuple[str, int], Any] = {}
+
+
+def _fetch(connection: Any, statement: Any, bid_id: int) -> list[Any]:
+    """The rows of ``statement`` for ``bid_id`` straight from the driver's cursor.
+
+    Core's result processing (Row objects, type processors) cost as much as the query itself
+    on a 500-task bid; the columns here are plain integers, strings, dates and booleans.
+    """
+    key = (connection.dialect.name, id(statement))
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled[key] = statement.compile(dialect=connection.dialect)
+    params = compiled.construct_params({"bid_id": bid_id})
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _sqlite_types(rows: list[Any]) -> list[Any]:
+    """SQLite's ISO date texts and 0/1 booleans as ``date`` and ``bool``.
+
+    Column by column: a bid's rows repeat few distinct dates, each is parsed once.
+    """
+    if not rows:
+        return rows
+    columns = list(zip(*rows, strict=True))
+    for number in SQLITE_DATE_POSITIONS:
+        days = {text: dt.date.fromisoformat(text) for text in set(columns[number]) if text}
+        days[None] = None
+        columns[number] = tuple(map(days.__getitem__, columns[number]))
+    for number in SQLITE_BOOL_POSITIONS:
+        columns[number] = tuple(None if flag is None else bool(flag) for flag in columns[number])
+    return list(zip(*columns, strict=True))
 
 
 def _plan_task(task: Any) -> PlanTask:
@@ -216,28 +276,27 @@ def stored_schedule(bid: Bid, tasks: Sequence[Any]) -> Schedule | None:
     for task in tasks:
         if task.early_start is None or task.early_start_index is None:
             continue
+        early_start = task.early_start
         rows.append(
-            TaskSchedule(
-                id=str(task.id),
-                name=task.name,
-                start=task.planned_start or task.early_start,
-                finish=task.planned_finish or task.early_finish or task.early_start,
-                early_start=task.early_start,
-                early_finish=task.early_finish or task.early_start,
-                late_start=task.late_start or task.early_start,
-                late_finish=task.late_finish or task.early_start,
-                total_float=task.total_float_days or 0,
-                free_float=task.free_float_days or 0,
-                critical=task.critical,
-                driving_predecessor=(
-                    str(task.driving_predecessor_id) if task.driving_predecessor_id else None
-                ),
-                early_start_index=task.early_start_index,
-                early_finish_index=task.early_finish_index or 0,
-                late_start_index=task.late_start_index or 0,
-                late_finish_index=task.late_finish_index or 0,
-                is_summary=task.kind == "summary",
-                is_milestone=task.kind == "milestone",
+            TaskSchedule(  # positional: this runs for every task of every recompute
+                str(task.id),
+                task.name,
+                task.planned_start or early_start,
+                task.planned_finish or task.early_finish or early_start,
+                early_start,
+                task.early_finish or early_start,
+                task.late_start or early_start,
+                task.late_finish or early_start,
+                task.total_float_days or 0,
+                task.free_float_days or 0,
+                task.critical,
+                str(task.driving_predecessor_id) if task.driving_predecessor_id else None,
+                task.early_start_index,
+                task.early_finish_index or 0,
+                task.late_start_index or 0,
+                task.late_finish_index or 0,
+                task.kind == "summary",
+                task.kind == "milestone",
             )
         )
     return Schedule(
@@ -257,16 +316,135 @@ def compute(plan: Plan, *, validate: bool = True) -> Schedule:
     checked link by link (cycles are still refused by the scheduler itself).
     """
     from wbs.cpm import schedule
-    from wbs.network import CycleError, PlanError, validate_plan
+    from wbs.network import validate_plan
 
-    try:
+    with _plan_errors():
         if validate:
             validate_plan(plan)
         return schedule(plan)
+
+
+@contextmanager
+def _plan_errors() -> Iterator[None]:
+    from wbs.network import CycleError, PlanError
+
+    try:
+        yield
     except CycleError as error:
         raise Invalid(str(error), cycle=[_as_id(t) for t in error.cycle]) from error
     except PlanError as error:
         raise Invalid(str(error)) from error
+
+
+# --------------------------------------------------------------------------- the per-bid cache
+
+MAX_CACHED_BIDS = 64
+DURATION_POSITION = [column.key for column in NETWORK_COLUMNS].index("duration_days")
+
+
+@dataclass(slots=True)
+class BidNetwork:
+    """A bid's schedule as last computed here, valid for exactly ``inputs`` and ``durations``."""
+
+    inputs: tuple[Any, ...]
+    durations: dict[int, int]
+    engine: IncrementalSchedule
+
+
+# (database URL, bid id) -> its network; a request takes the entry out while it works on it,
+# so two requests never share one (the second one, if any, simply rebuilds)
+_networks: dict[tuple[str, int], BidNetwork] = {}
+
+
+def calendar_key(session: Session, bid: Bid) -> tuple[Any, ...]:
+    """What the bid's working calendar is built from, in one query: a calendar row's id and
+    version, or the org unit's holiday country (``bid_calendar``'s choice, no exceptions read).
+
+    Editing a calendar or its exceptions bumps the row's version, so the key changes with it.
+    """
+    own = Calendar.id == bid.calendar_id if bid.calendar_id is not None else false()
+    statement = (
+        select(OrgUnit.holidays_country, Calendar.id, Calendar.version)
+        .select_from(OrgUnit)
+        .outerjoin(Calendar, or_(own, Calendar.org_unit_id == OrgUnit.id))
+        .where(OrgUnit.id == bid.org_unit_id)
+        .order_by(case((own, 0), else_=1), Calendar.id)
+        .limit(1)
+    )
+    row = session.connection().execute(statement).first()
+    if row is None:
+        return ("country", None)
+    if row.id is not None:
+        return ("calendar", row.id, row.version)
+    return ("country", row.holidays_country)
+
+
+def schedule_inputs(
+    bid: Bid, tasks: Sequence[Any], links: Sequence[Any], calendar: tuple[Any, ...]
+) -> tuple[Any, ...]:
+    """Everything the bid's schedule depends on except the task durations."""
+    return (
+        calendar,
+        bid.start_date,
+        bid.status_date,
+        bid.submission_deadline,
+        tuple(
+            task[:DURATION_POSITION] + task[DURATION_POSITION + 1 : COMPUTED_OFFSET]
+            for task in tasks
+        ),
+        tuple(links),
+    )
+
+
+def schedule_bid(
+    session: Session, bid: Bid, tasks: Sequence[Any], links: Sequence[Any], *, validate: bool
+) -> Schedule:
+    """The bid's schedule: re-propagated from this process's last one when only durations
+    changed since, else computed in full (and kept for the next request)."""
+    inputs = schedule_inputs(bid, tasks, links, calendar_key(session, bid))
+    key = (str(session.connection().engine.url), bid.id)
+    cached = _networks.pop(key, None)
+    result = None
+    if cached is not None and cached.inputs == inputs and not validate:
+        result = _reschedule(cached, tasks)
+    if result is None:
+        plan = build_plan(bid, tasks, links, bid_calendar(session, bid))
+        with _plan_errors():
+            if validate:
+                from wbs.network import validate_plan
+
+                validate_plan(plan)
+            engine = IncrementalSchedule(plan)
+        cached = BidNetwork(inputs, {task.id: task.duration_days for task in tasks}, engine)
+        result = engine.schedule()
+    _remember(key, cached)
+    return result
+
+
+def _reschedule(cached: BidNetwork, tasks: Sequence[Any]) -> Schedule | None:
+    """Apply the rows' durations to the cached schedule; None when that cannot be done locally
+    (a summary's duration changed)."""
+    engine = cached.engine
+    for task in tasks:
+        if cached.durations[task.id] == task.duration_days:
+            continue
+        task_id = str(task.id)
+        if task_id not in engine.network.position:
+            return None
+        engine.change_duration(task_id, task.duration_days)
+        cached.durations[task.id] = task.duration_days
+    engine.renew_calendar()  # its warnings then name only the years this schedule touches
+    return engine.schedule()
+
+
+def _remember(key: tuple[str, int], cached: BidNetwork) -> None:
+    """Keep ``cached`` for the bid's next recompute (the oldest entries make room)."""
+    while len(_networks) >= MAX_CACHED_BIDS:
+        oldest = next(iter(_networks), None)
+        if oldest is None:
+            break
+        _networks.pop(oldest, None)
+    _networks[key] = cached
 
 
 def _as_id(value: str) -> int | str:
@@ -285,24 +463,25 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
-def _computed_values(computed: TaskSchedule) -> dict[str, Any]:
+def _computed_values(computed: TaskSchedule) -> tuple[Any, ...]:
+    """The row values of ``computed``, in ``COMPUTED_FIELDS`` order."""
     driving = computed.driving_predecessor
-    return {
-        "planned_start": _as_date(computed.start),
-        "planned_finish": _as_date(computed.finish),
-        "early_start": _as_date(computed.early_start),
-        "early_finish": _as_date(computed.early_finish),
-        "late_start": _as_date(computed.late_start),
-        "late_finish": _as_date(computed.late_finish),
-        "total_float_days": computed.total_float,
-        "free_float_days": computed.free_float,
-        "critical": bool(computed.critical),
-        "driving_predecessor_id": int(driving) if driving and driving.isdigit() else None,
-        "early_start_index": computed.early_start_index,
-        "early_finish_index": computed.early_finish_index,
-        "late_start_index": computed.late_start_index,
-        "late_finish_index": computed.late_finish_index,
-    }
+    return (
+        _as_date(computed.start),
+        _as_date(computed.finish),
+        _as_date(computed.early_start),
+        _as_date(computed.early_finish),
+        _as_date(computed.late_start),
+        _as_date(computed.late_finish),
+        computed.total_float,
+        computed.free_float,
+        bool(computed.critical),
+        int(driving) if driving and driving.isdigit() else None,
+        computed.early_start_index,
+        computed.early_finish_index,
+        computed.late_start_index,
+        computed.late_finish_index,
+    )
 
 
 def write_back(
@@ -312,24 +491,23 @@ def write_back(
     result: Schedule | None,
     wbs_codes: dict[int, str],
 ) -> None:
-    """Store the computed fields and WBS codes that changed, in one executemany UPDATE.
+    """Store the computed fields and WBS codes that changed, one bulk UPDATE each.
 
     They are derived data: writing them does not bump a task's ``version``, so a reschedule
     caused by someone else's edit does not invalidate your ETag. Task objects already loaded
     in the session get the new values as their committed state.
     """
     by_id = result.by_id() if result is not None else {}
-    updates: list[dict[str, Any]] = []
+    computed_rows: list[tuple[Any, ...]] = []
     for task in tasks:
         computed = by_id.get(str(task.id))
-        values = _computed_values(computed) if computed is not None else {}
-        if values and tuple(values.values()) == tuple(task)[COMPUTED_OFFSET:]:
-            values = {}
-        if task.id in wbs_codes:
-            values["wbs_code"] = wbs_codes[task.id]
-        if values:
-            updates.append({"row_id": task.id, **values})
-    _bulk_update(session, updates)
+        if computed is None:
+            continue
+        values = _computed_values(computed)
+        if values != tuple(task)[COMPUTED_OFFSET:]:
+            computed_rows.append((*values, task.id))
+    _bulk_update(session, COMPUTED_FIELDS, computed_rows)
+    _bulk_update(session, ("wbs_code",), [(code, row_id) for row_id, code in wbs_codes.items()])
     if result is None:
         return
     finish = _as_date(result.project_finish)
@@ -341,50 +519,71 @@ def write_back(
         bid.schedule_warnings = list(result.warnings)
 
 
-def _bulk_update(session: Session, updates: list[dict[str, Any]]) -> None:
-    """UPDATE tasks by id, one executemany per set of columns; sync loaded objects.
+def _bulk_update(session: Session, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """``UPDATE tasks SET columns WHERE id`` for ``rows`` (the values, then the id), in bulk;
+    tasks loaded in the session get the values as their committed state.
 
     Goes straight to the driver (``exec_driver_sql``): hundreds of moved tasks are written
-    without SQLAlchemy's per-value processing, which dominated the recompute time.
+    without SQLAlchemy's per-value processing, which dominated the recompute time. SQLite
+    takes them as one ``UPDATE ... FROM (VALUES ...)``, other databases as an executemany.
     """
+    if not rows:
+        return
     connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for row in updates:
-        groups[tuple(sorted(k for k in row if k != "row_id"))].append(row)
-    for columns, rows in groups.items():
-        if sqlite:
-            assignments = ", ".join(f"{name} = ?" for name in columns)
-            sql = f"UPDATE tasks SET {assignments} WHERE id = ?"  # noqa: S608 (fixed names)
-            dates = [name in DATE_FIELDS for name in columns]
-            params: list[Any] = [
-                (
-                    *(
-                        _iso(row[name]) if is_date else row[name]
-                        for name, is_date in zip(columns, dates, strict=True)
-                    ),
-                    row["row_id"],
-                )
-                for row in rows
-            ]
-        else:
-            assignments = ", ".join(f"{name} = %({name})s" for name in columns)
-            sql = f"UPDATE tasks SET {assignments} WHERE id = %(row_id)s"  # noqa: S608
-            params = rows
-        connection.exec_driver_sql(sql, params)
-    by_row = {row["row_id"]: row for row in updates}
+    if connection.dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 33):
+        _sqlite_update_from_values(connection, columns, _driver_rows("sqlite", columns, rows))
+    else:
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        assignments = ", ".join(f"{name} = {marker}" for name in columns)
+        sql = f"UPDATE tasks SET {assignments} WHERE id = {marker}"  # noqa: S608 (fixed names)
+        connection.exec_driver_sql(sql, _driver_rows(connection.dialect.name, columns, rows))
+    by_id = {row[-1]: row for row in rows}
     for loaded in list(session.identity_map.values()):
-        row = by_row.get(loaded.id) if isinstance(loaded, Task) else None
-        if row is None:
-            continue
-        for name, value in row.items():
-            if name != "row_id":
+        row = by_id.get(loaded.id) if isinstance(loaded, Task) else None
+        if row is not None:
+            for name, value in zip(columns, row, strict=False):
                 set_committed_value(loaded, name, value)
 
 
-def _iso(value: dt.date | None) -> str | None:
-    # SQLAlchemy stores SQLite dates as ISO text
-    return value.isoformat() if value is not None else None
+SQLITE_ROWS_PER_UPDATE = 500  # 500 rows x 15 values stays far below SQLite's 32,766 variables
+
+
+def _sqlite_update_from_values(
+    connection: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """One ``UPDATE ... FROM (VALUES ...)`` per 500 rows: half the time of an executemany."""
+    width = len(columns) + 1
+    assignments = ", ".join(f"{name} = v.column{number}" for number, name in enumerate(columns, 1))
+    for first in range(0, len(rows), SQLITE_ROWS_PER_UPDATE):
+        chunk = rows[first : first + SQLITE_ROWS_PER_UPDATE]
+        values = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chunk))
+        sql = (
+            f"UPDATE tasks SET {assignments} FROM (VALUES {values}) AS v "  # noqa: S608
+            f"WHERE tasks.id = v.column{width}"
+        )
+        connection.exec_driver_sql(sql, tuple(value for row in chunk for value in row))
+
+
+def _driver_rows(
+    dialect: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """SQLite stores dates as ISO text (SQLAlchemy's convention); other drivers take dates."""
+    dates = [number for number, name in enumerate(columns) if name in DATE_FIELDS]
+    if dialect != "sqlite" or not dates:
+        return rows
+    texts: dict[dt.date, str] = {}  # a schedule repeats few distinct dates
+    converted = []
+    for row in rows:
+        values = list(row)
+        for number in dates:
+            day = values[number]
+            if day is not None:
+                text = texts.get(day)
+                if text is None:
+                    text = texts[day] = day.isoformat()
+                values[number] = text
+        converted.append(tuple(values))
+    return converted
 
 
 def diff_to_dict(diff: ScheduleDiff) -> dict[str, Any]:
@@ -419,8 +618,7 @@ def recompute(session: Session, bid: Bid, *, validate: bool = False) -> dict[str
         bid.project_finish, bid.schedule_duration_days = None, None
         return None
     before = stored_schedule(bid, tasks)
-    plan = build_plan(bid, tasks, links, bid_calendar(session, bid))
-    result = compute(plan, validate=validate)
+    result = schedule_bid(session, bid, tasks, links, validate=validate)
     write_back(session, bid, tasks, result, wbs_codes)
     session.flush()
     if before is None or not before.tasks:

@@ -1,7 +1,12 @@
-"""PATCH of one task in a 500-task bid, schedule recompute and diff included (issue 2 target:
+"""PATCH of one task in a 500-task bid, schedule recompute and diff included (issue 8 target:
 median <= 30 ms server-side). Measured through TestClient on a migrated SQLite file; the
 server-side figure is the app's own ``Server-Timing`` header, the client figure includes the
-in-process HTTP round trip."""
+in-process HTTP round trip. The machine is shared, and wall times swing with the other
+processes' load; the CPU time the process spends per request (server and in-process client
+together, ``time.process_time``) is shown beside them as the load-independent figure.
+
+The first PATCH of each scenario is left out: it builds the bid's schedule cache
+(``app.tasks.scheduling``), as the first write to a bid after a worker starts does."""
 
 from __future__ import annotations
 
@@ -50,13 +55,13 @@ def _setup(url: str):
     return app, {"Authorization": f"Bearer {token}"}, sorted(task_ids)
 
 
-def _measure(app, headers, targets: list[int]) -> tuple[list[float], list[float], int]:
-    """PATCH each target's duration (alternating 3 and 7 days); server and client times."""
+def _measure(app, headers, targets: list[int]) -> tuple[list[float], list[float], list[float], int]:
+    """PATCH each target's duration (alternating 3 and 7 days); server, client and CPU times."""
     import time
 
     from fastapi.testclient import TestClient
 
-    server, client_side = [], []
+    server, client_side, cpu = [], [], []
     moved = 0
     with TestClient(app) as client:
         etags = {}
@@ -65,16 +70,17 @@ def _measure(app, headers, targets: list[int]) -> tuple[list[float], list[float]
             if task_id not in etags:
                 etags[task_id] = client.get(path, headers=headers).headers["ETag"]
             body = {"duration_days": 3 + run % 2 * 4}
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.patch(
                 path, json=body, headers={**headers, "If-Match": etags[task_id]}
             )
             client_side.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             assert response.status_code == 200, response.text
             etags[task_id] = response.headers["ETag"]
             server.append(float(response.headers["Server-Timing"].split("dur=")[1]))
             moved = max(moved, len(response.json()["schedule_diff"]["moved"] or []))
-    return server[1:], client_side[1:], moved
+    return server[1:], client_side[1:], cpu[1:], moved
 
 
 def run() -> list[BenchRow]:
@@ -91,13 +97,13 @@ def run() -> list[BenchRow]:
             "the first task (worst case: every task moves)": [task_ids[0]] * REPEATS,
         }
         for label, targets in scenarios.items():
-            server, client_side, moved = _measure(app, headers, targets)
+            server, client_side, cpu, moved = _measure(app, headers, targets)
             median = statistics.median(server)
             rows.append(
                 BenchRow(
                     f"API PATCH {label}, {TASKS}-task bid, recompute + diff (server, SQLite)",
                     f"{median:.1f} ms (client {statistics.median(client_side):.1f} ms, "
-                    f"<= {moved} moved)",
+                    f"CPU {statistics.median(cpu):.1f} ms, <= {moved} moved)",
                     "<= 30 ms",
                     median <= 30,
                 )

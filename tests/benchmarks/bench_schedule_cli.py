@@ -1,6 +1,6 @@
 """Whole-command timings of ``kampmo schedule`` (issue 8), each a fresh process, median of 5.
 
-- A 3,000-task JSON plan: the whole command well under 0.4 s, i.e. >= 30x faster than
+- A 3,000-task JSON plan: the whole command within 0.33 s, i.e. >= 30x faster than
   TaskJuggler 3.7 on the same plan (~10-13 s on this machine per issue 8; TaskJuggler is not
   installed here, so its figure is the issue's reference, shown as such).
 - A 100,000-task JSON plan (210,000 FS links with lags): >= 2x faster than the same work
@@ -10,11 +10,18 @@
 The plans are layered random networks generated here with a fixed seed. The machine is
 shared with other work, so each figure is the median CPU time (user + system) of the command,
 with its median wall time beside it; on an idle machine the two are close.
+
+Every command runs as an installed program does: with its modules' bytecode cached (an
+installed package has its ``.pyc`` files; ``PYTHONDONTWRITEBYTECODE``, set in some shells and
+images, would otherwise make kampmo recompile its own sources on every run while NumPy and
+NetworkX load theirs from the install). The cache goes to a temporary ``PYTHONPYCACHEPREFIX``,
+filled by the untimed warm-up run, for the kampmo commands and the NetworkX script alike.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import statistics
@@ -120,18 +127,28 @@ def layered_plan(task_count: int, links_per_task: float = 2.1, seed: int = 8) ->
     return {"name": f"layered {task_count}", "start": "2027-01-04", "tasks": tasks, "links": links}
 
 
-def _command_seconds(command: list[str], repeats: int = 5) -> tuple[float, float]:
+def _command_seconds(
+    command: list[str], bytecode_cache: Path, repeats: int = 5
+) -> tuple[float, float]:
     """Median wall time and median CPU time (user + system) of a whole command.
 
     The machine is shared: wall time swings with the other processes' load, while CPU time
     measures the command's own work, so both are shown and the targets are judged on CPU.
     """
-    subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, check=True)  # warm-up
+    environment = {
+        key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"
+    }
+    environment["PYTHONPYCACHEPREFIX"] = str(bytecode_cache)
+
+    def run_once() -> None:
+        subprocess.run(command, cwd=REPO, env=environment, stdout=subprocess.DEVNULL, check=True)
+
+    run_once()  # warm-up: fills the bytecode cache
     walls, cpus = [], []
     for _ in range(repeats):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, check=True)
+        run_once()
         walls.append(time.perf_counter() - started)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -159,15 +176,16 @@ def run() -> list[BenchRow]:
         script = Path(folder) / "networkx_schedule.py"
         script.write_text(NETWORKX_SCRIPT, encoding="utf-8")
 
+        cache = Path(folder) / "pycache"
         command, label = _kampmo_command(small)
-        small_wall, small_cpu = _command_seconds(command)
+        small_wall, small_cpu = _command_seconds(command, cache)
         speedup = TASKJUGGLER_3000_SECONDS / small_cpu
         rows.append(
             BenchRow(
                 f"{label}, 3,000-task JSON plan (whole command)",
                 f"{small_cpu:.3f} s CPU ({small_wall:.3f} s wall)",
-                "< 0.4 s",
-                small_cpu < 0.4,
+                f"<= {TASKJUGGLER_3000_SECONDS / 30:.2f} s",
+                small_cpu <= TASKJUGGLER_3000_SECONDS / 30,
             )
         )
         rows.append(
@@ -188,8 +206,8 @@ def run() -> list[BenchRow]:
         )
 
         command, label = _kampmo_command(large)
-        large_wall, large_cpu = _command_seconds(command)
-        networkx_wall, networkx_cpu = _command_seconds([PYTHON, str(script), str(large)])
+        large_wall, large_cpu = _command_seconds(command, cache)
+        networkx_wall, networkx_cpu = _command_seconds([PYTHON, str(script), str(large)], cache)
         ratio = networkx_cpu / large_cpu
         rows.append(
             BenchRow(
