@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Numeric, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Numeric, Table, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import (
@@ -107,6 +107,14 @@ class Base(DeclarativeBase):
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.version}
+
+
+@event.listens_for(Table, "after_parent_attach")
+def _never_reuse_ids(table: Table, parent: Any) -> None:
+    """SQLite reuses the highest id after a delete unless the table is AUTOINCREMENT; kampmo's
+    journal names rows by id, so a deleted task's history must never pass to a new task."""
+    if parent is Base.metadata:
+        table.dialect_kwargs["sqlite_autoincrement"] = True
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:

@@ -68,5 +68,5 @@ class Problem(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}
-    for status in (401, 403, 404, 409, 412, 413, 422, 428)
+    for status in (400, 401, 403, 404, 409, 412, 413, 422, 428)
 }

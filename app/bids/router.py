@@ -148,7 +148,20 @@ def import_bid(
     return BidRead.model_validate(bid)
 
 
-@router.get("/bids/{bid}/export")
+@router.get(
+    "/bids/{bid}/export",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/xml": {},
+                "application/json": {},
+                "text/csv": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            }
+        }
+    },
+)
 def export_bid_file(
     bid_id: BidPath,
     session: SessionDep,

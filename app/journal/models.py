@@ -1,4 +1,9 @@
-"""The journal: who changed which field of what, when, from what to what."""
+"""The journal: who changed which field of what, when, from what to what.
+
+``change_id`` groups the entries written by one transaction (one request's change, e.g. the
+several fields of one PATCH or a deletion's snapshot), so a restore can go back to just before
+a whole change rather than before one of its fields.
+"""
 
 from __future__ import annotations
 
@@ -20,3 +25,4 @@ class JournalEntry(Base):
     field: Mapped[str] = mapped_column(String(60))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+    change_id: Mapped[str | None] = mapped_column(String(32), index=True)

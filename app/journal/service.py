@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.db import Base
 from app.journal.models import JournalEntry
@@ -30,6 +31,23 @@ def as_text(value: Any) -> str | None:
     if isinstance(value, Decimal | int | float | str):
         return str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+CHANGE_KEY = "kampmo.journal.change_id"
+
+
+def current_change(session: Session) -> str:
+    """The id grouping this transaction's journal entries (new per outermost transaction)."""
+    change = session.info.get(CHANGE_KEY)
+    if change is None:
+        change = session.info[CHANGE_KEY] = uuid.uuid4().hex
+    return str(change)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_change(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(CHANGE_KEY, None)
 
 
 def snapshot(row: Base, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
@@ -64,6 +82,7 @@ def record_changes(
             field=name,
             old_value=old,
             new_value=new,
+            change_id=current_change(session),
         )
         session.add(entry)
         entries.append(entry)

@@ -209,8 +209,16 @@ def login(
     return response
 
 
-@router.api_route("/logout", methods=["GET", "POST"])
-def logout(request: Request, session: SessionDep) -> RedirectResponse:
+@router.post("/logout", response_model=None)
+def logout(
+    request: Request,
+    session: SessionDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """POST with the page's CSRF token only: another site must not be able to log a user out."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
+        return HTMLResponse("logout needs the page's CSRF token", status_code=400)
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
         revoke_secret(session, secret)

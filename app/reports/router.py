@@ -55,7 +55,11 @@ StatusDate = Annotated[dt.date | None, Query(ge=dt.date(1990, 1, 1), le=dt.date(
 Currency = Annotated[str, Query(pattern=r"^[A-Z]{3}$")]
 
 
-@router.get("/cost-control", response_model=None)
+@router.get(
+    "/cost-control",
+    response_model=None,
+    responses={200: {"content": {"application/json": {}, **{m: {} for m in MEDIA_TYPES.values()}}}},
+)
 def cost_control(
     session: SessionDep,
     user: CurrentUser,

@@ -14,7 +14,7 @@ from app.db import SessionDep
 from app.etag import IfMatch, check_if_match, set_etag
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, DepPath, IdQuery, TaskPath
-from app.schemas import PROBLEM_RESPONSES, Id, Input
+from app.schemas import PROBLEM_RESPONSES
 from app.tasks import service
 from app.tasks.models import Dependency, Task
 from app.tasks.schemas import (
@@ -96,29 +96,6 @@ def update_task(
     bid = require_bid(session, user, task.bid_id, lock=True)
     check_if_match(if_match, task)
     diff = service.update_task(session, user, bid, task, body.model_dump(exclude_unset=True))
-    session.commit()
-    set_etag(response, task)
-    return task_read(task, service.budgets_of(session, [task.id]).get(task.id, {}), diff)
-
-
-class RestoreRequest(Input):
-    journal_id: Id
-
-
-@router.post("/tasks/{task}/restore", response_model=TaskRead)
-def restore_task_field(
-    task_id: TaskPath,
-    body: RestoreRequest,
-    session: SessionDep,
-    user: CurrentUser,
-    response: Response,
-    if_match: IfMatch = None,
-) -> TaskRead:
-    """Puts back the old value a journal entry of this task recorded (needs If-Match)."""
-    task = service.get_task(session, task_id)
-    bid = require_bid(session, user, task.bid_id, write=True)
-    check_if_match(if_match, task)
-    diff = service.restore_from_journal(session, user, bid, task, body.journal_id)
     session.commit()
     set_etag(response, task)
     return task_read(task, service.budgets_of(session, [task.id]).get(task.id, {}), diff)

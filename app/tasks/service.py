@@ -430,31 +430,3 @@ def delete_dependency(
     record_changes(session, user, link, snapshot(link, fields), {}, bid_id=bid.id)
     session.delete(link)
     return recompute(session, bid)
-
-
-def restore_from_journal(
-    session: Session, user: User, bid: Bid, task: Task, entry_id: int
-) -> dict[str, Any] | None:
-    """Set the field a journal entry recorded back to its old value (PMO and the bid's lead).
-
-    The value goes through the same validation as a PATCH; returns the schedule diff.
-    """
-    from app.journal.models import JournalEntry
-    from app.tasks.schemas import TaskUpdate
-
-    entry = session.get(JournalEntry, entry_id)
-    if entry is None or entry.entity != "tasks" or entry.entity_id != task.id:
-        raise NotFound(f"journal entry {entry_id} of task {task.id} not found")
-    if entry.field.startswith("budget."):
-        raw: dict[str, Any] = {
-            "budget": {entry.field.removeprefix("budget."): entry.old_value or "0"}
-        }
-    else:
-        raw = {entry.field: entry.old_value}
-    try:
-        change = TaskUpdate.model_validate(raw).model_dump(exclude_unset=True)
-    except ValueError as error:
-        raise Invalid(f"journal entry {entry_id} cannot be restored: {error}") from error
-    if not can_write_bid(user, bid):
-        raise Forbidden("only the PMO or the bid's lead restores from the journal")
-    return update_task(session, user, bid, task, change)

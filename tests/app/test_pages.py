@@ -52,7 +52,13 @@ def test_login_sets_an_httponly_session_cookie_and_logout_revokes_it(client, mak
     secret = client.cookies.get("kampmo_session")
     page = client.get("/")
     assert page.status_code == 200 and "Portfolio" in page.text
-    client.get("/logout", follow_redirects=False)
+    assert client.get("/logout", follow_redirects=False).status_code == 405
+    forged = client.post("/logout", data={"csrf_token": "x" * 32}, follow_redirects=False)
+    assert forged.status_code == 400  # a cross-site form cannot log anyone out
+    assert client.get("/", follow_redirects=False).status_code == 200
+    csrf = client.cookies.get("kampmo_csrf")
+    logout = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert logout.status_code == 303
     client.cookies.set("kampmo_session", secret)  # a stolen copy no longer works
     assert client.get("/", follow_redirects=False).status_code == 303
 
