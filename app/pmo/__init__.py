@@ -1,0 +1,2 @@
+"""The marketing PMO: stage gates and reviews, stage history, win probability, pipeline and
+forecast reports, and the ``/pmo`` page."""
