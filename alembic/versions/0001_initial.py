@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 12:06:02.085412
+Create Date: 2026-11-28 16:09:17.026956
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
-    sa.UniqueConstraint('credit_code', name=op.f('uq_accounts_credit_code'))
+    sa.UniqueConstraint('credit_code', name=op.f('uq_accounts_credit_code')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_accounts_name'), ['name'], unique=False)
@@ -49,7 +50,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_rates')),
-    sa.UniqueConstraint('base', 'quote', 'effective_date', name=op.f('uq_exchange_rates_base_quote_effective_date'))
+    sa.UniqueConstraint('base', 'quote', 'effective_date', name=op.f('uq_exchange_rates_base_quote_effective_date')),
+    sqlite_autoincrement=True
     )
     op.create_table('org_units',
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -64,7 +66,17 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['org_units.id'], name=op.f('fk_org_units_parent_id_org_units'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_org_units')),
-    sa.UniqueConstraint('code', name=op.f('uq_org_units_code'))
+    sa.UniqueConstraint('code', name=op.f('uq_org_units_code')),
+    sqlite_autoincrement=True
+    )
+    op.create_table('quote_policies',
+    sa.Column('policy', sa.String(length=20), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quote_policies')),
+    sqlite_autoincrement=True
     )
     op.create_table('wbs_templates',
     sa.Column('template_id', sa.String(length=80), nullable=False),
@@ -75,7 +87,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wbs_templates')),
-    sa.UniqueConstraint('template_id', name=op.f('uq_wbs_templates_template_id'))
+    sa.UniqueConstraint('template_id', name=op.f('uq_wbs_templates_template_id')),
+    sqlite_autoincrement=True
     )
     op.create_table('calendars',
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -87,7 +100,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_calendars_org_unit_id_org_units'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendars'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendars')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('calendars', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendars_org_unit_id'), ['org_unit_id'], unique=False)
@@ -103,7 +117,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_people_org_unit_id_org_units'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_people'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_people')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_people_org_unit_id'), ['org_unit_id'], unique=False)
@@ -116,15 +131,19 @@ def upgrade() -> None:
     sa.Column('decision_role', sa.String(length=20), nullable=False),
     sa.Column('influence', sa.SmallInteger(), nullable=False),
     sa.Column('stance', sa.String(length=20), nullable=False),
+    sa.Column('reports_to_id', sa.Integer(), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_stakeholders_account_id_accounts'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_stakeholders'))
+    sa.ForeignKeyConstraint(['reports_to_id'], ['stakeholders.id'], name=op.f('fk_stakeholders_reports_to_id_stakeholders'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stakeholders')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('stakeholders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stakeholders_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stakeholders_reports_to_id'), ['reports_to_id'], unique=False)
 
     op.create_table('bids',
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -134,9 +153,13 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('stage', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('product_line', sa.String(length=100), nullable=True),
+    sa.Column('arbitration', sa.String(length=20), nullable=True),
     sa.Column('value', sa.Numeric(precision=18, scale=2), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('win_probability_percent', sa.SmallInteger(), nullable=True),
+    sa.Column('win_probability_reason', sa.String(length=500), nullable=True),
+    sa.Column('expected_award_date', sa.Date(), nullable=True),
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('submission_deadline', sa.Date(), nullable=True),
     sa.Column('status_date', sa.Date(), nullable=True),
@@ -154,12 +177,14 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['calendar_id'], ['calendars.id'], name=op.f('fk_bids_calendar_id_calendars'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['lead_id'], ['people.id'], name=op.f('fk_bids_lead_id_people'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_bids_org_unit_id_org_units'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_bids'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bids')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('bids', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bids_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_bids_lead_id'), ['lead_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_bids_org_unit_id'), ['org_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bids_product_line'), ['product_line'], unique=False)
 
     op.create_table('calendar_exceptions',
     sa.Column('calendar_id', sa.Integer(), nullable=False),
@@ -172,8 +197,49 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['calendar_id'], ['calendars.id'], name=op.f('fk_calendar_exceptions_calendar_id_calendars'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_exceptions')),
-    sa.UniqueConstraint('calendar_id', 'day', name=op.f('uq_calendar_exceptions_calendar_id_day'))
+    sa.UniqueConstraint('calendar_id', 'day', name=op.f('uq_calendar_exceptions_calendar_id_day')),
+    sqlite_autoincrement=True
     )
+    op.create_table('influence_links',
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('strength', sa.SmallInteger(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_influence_links_account_id_accounts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['source_id'], ['stakeholders.id'], name=op.f('fk_influence_links_source_id_stakeholders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['target_id'], ['stakeholders.id'], name=op.f('fk_influence_links_target_id_stakeholders'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_influence_links')),
+    sa.UniqueConstraint('source_id', 'target_id', 'kind', name=op.f('uq_influence_links_source_id_target_id_kind')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('influence_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_influence_links_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_influence_links_source_id'), ['source_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_influence_links_target_id'), ['target_id'], unique=False)
+
+    op.create_table('stakeholder_coverage',
+    sa.Column('stakeholder_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('strength', sa.SmallInteger(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_stakeholder_coverage_person_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholders.id'], name=op.f('fk_stakeholder_coverage_stakeholder_id_stakeholders'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stakeholder_coverage')),
+    sa.UniqueConstraint('stakeholder_id', 'person_id', name=op.f('uq_stakeholder_coverage_stakeholder_id_person_id')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('stakeholder_coverage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stakeholder_coverage_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stakeholder_coverage_stakeholder_id'), ['stakeholder_id'], unique=False)
+
     op.create_table('users',
     sa.Column('username', sa.String(length=80), nullable=False),
     sa.Column('display_name', sa.String(length=200), nullable=False),
@@ -191,7 +257,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_users_person_id_people'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('person_id', name=op.f('uq_users_person_id')),
-    sa.UniqueConstraint('username', name=op.f('uq_users_username'))
+    sa.UniqueConstraint('username', name=op.f('uq_users_username')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_org_unit_id'), ['org_unit_id'], unique=False)
@@ -210,7 +277,8 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
@@ -226,7 +294,8 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['bid_id'], ['bids.id'], name=op.f('fk_baselines_bid_id_bids'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['taken_by_id'], ['users.id'], name=op.f('fk_baselines_taken_by_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_baselines'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_baselines')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('baselines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_baselines_bid_id'), ['bid_id'], unique=False)
@@ -245,7 +314,8 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['bid_id'], ['bids.id'], name=op.f('fk_bid_closures_bid_id_bids'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bid_closures')),
-    sa.UniqueConstraint('bid_id', name=op.f('uq_bid_closures_bid_id'))
+    sa.UniqueConstraint('bid_id', name=op.f('uq_bid_closures_bid_id')),
+    sqlite_autoincrement=True
     )
     op.create_table('journal',
     sa.Column('user_id', sa.Integer(), nullable=True),
@@ -255,17 +325,100 @@ def upgrade() -> None:
     sa.Column('field', sa.String(length=60), nullable=False),
     sa.Column('old_value', sa.Text(), nullable=True),
     sa.Column('new_value', sa.Text(), nullable=True),
+    sa.Column('change_id', sa.String(length=32), nullable=True),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_journal_user_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_journal'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journal')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('journal', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_journal_bid_id'), ['bid_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_journal_change_id'), ['change_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_journal_entity_id'), ['entity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_journal_user_id'), ['user_id'], unique=False)
+
+    op.create_table('quote_arbitrations',
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('conflicting_bid_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('decision', sa.String(length=20), nullable=True),
+    sa.Column('target_bid_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=2000), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['bid_id'], ['bids.id'], name=op.f('fk_quote_arbitrations_bid_id_bids'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['conflicting_bid_id'], ['bids.id'], name=op.f('fk_quote_arbitrations_conflicting_bid_id_bids'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_quote_arbitrations_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['target_bid_id'], ['bids.id'], name=op.f('fk_quote_arbitrations_target_bid_id_bids'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quote_arbitrations')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('quote_arbitrations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quote_arbitrations_bid_id'), ['bid_id'], unique=True)
+
+    op.create_table('stage_gates',
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('checked', sa.JSON(), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('passed_on', sa.Date(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['bid_id'], ['bids.id'], name=op.f('fk_stage_gates_bid_id_bids'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_gates')),
+    sa.UniqueConstraint('bid_id', 'stage', name=op.f('uq_stage_gates_bid_id_stage')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('stage_gates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stage_gates_bid_id'), ['bid_id'], unique=False)
+
+    op.create_table('stage_visits',
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('left_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['bid_id'], ['bids.id'], name=op.f('fk_stage_visits_bid_id_bids'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_visits')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('stage_visits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stage_visits_bid_id'), ['bid_id'], unique=False)
+
+    op.create_table('stakeholder_contacts',
+    sa.Column('stakeholder_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('contact_date', sa.Date(), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.String(length=2000), nullable=True),
+    sa.Column('logged_by_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['logged_by_id'], ['users.id'], name=op.f('fk_stakeholder_contacts_logged_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_stakeholder_contacts_person_id_people'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['stakeholder_id'], ['stakeholders.id'], name=op.f('fk_stakeholder_contacts_stakeholder_id_stakeholders'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stakeholder_contacts')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('stakeholder_contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stakeholder_contacts_contact_date'), ['contact_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stakeholder_contacts_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stakeholder_contacts_stakeholder_id'), ['stakeholder_id'], unique=False)
 
     op.create_table('tasks',
     sa.Column('bid_id', sa.Integer(), nullable=False),
@@ -307,7 +460,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['driving_predecessor_id'], ['tasks.id'], name=op.f('fk_tasks_driving_predecessor_id_tasks'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['people.id'], name=op.f('fk_tasks_owner_id_people'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['parent_id'], ['tasks.id'], name=op.f('fk_tasks_parent_id_tasks'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tasks_bid_id'), ['bid_id'], unique=False)
@@ -326,7 +480,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['bid_id'], ['bids.id'], name=op.f('fk_team_members_bid_id_bids'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_team_members_person_id_people'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_team_members')),
-    sa.UniqueConstraint('bid_id', 'person_id', 'kam_role', name=op.f('uq_team_members_bid_id_person_id_kam_role'))
+    sa.UniqueConstraint('bid_id', 'person_id', 'kam_role', name=op.f('uq_team_members_bid_id_person_id_kam_role')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('team_members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_team_members_bid_id'), ['bid_id'], unique=False)
@@ -342,7 +497,8 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_budget_lines_task_id_tasks'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_budget_lines')),
-    sa.UniqueConstraint('task_id', 'category', name=op.f('uq_budget_lines_task_id_category'))
+    sa.UniqueConstraint('task_id', 'category', name=op.f('uq_budget_lines_task_id_category')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('budget_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_budget_lines_task_id'), ['task_id'], unique=False)
@@ -376,7 +532,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['reverses_id'], ['cost_entries.id'], name=op.f('fk_cost_entries_reverses_id_cost_entries'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_cost_entries_task_id_tasks'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cost_entries')),
-    sa.UniqueConstraint('reverses_id', name=op.f('uq_cost_entries_reverses_id'))
+    sa.UniqueConstraint('reverses_id', name=op.f('uq_cost_entries_reverses_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('cost_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cost_entries_bid_id'), ['bid_id'], unique=False)
@@ -399,12 +556,36 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['predecessor_id'], ['tasks.id'], name=op.f('fk_dependencies_predecessor_id_tasks'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['successor_id'], ['tasks.id'], name=op.f('fk_dependencies_successor_id_tasks'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dependencies')),
-    sa.UniqueConstraint('predecessor_id', 'successor_id', name=op.f('uq_dependencies_predecessor_id_successor_id'))
+    sa.UniqueConstraint('predecessor_id', 'successor_id', name=op.f('uq_dependencies_predecessor_id_successor_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('dependencies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dependencies_bid_id'), ['bid_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dependencies_predecessor_id'), ['predecessor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dependencies_successor_id'), ['successor_id'], unique=False)
+
+    op.create_table('gate_reviews',
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('decision', sa.String(length=20), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('override_reason', sa.Text(), nullable=True),
+    sa.Column('missing', sa.JSON(), nullable=False),
+    sa.Column('to_stage', sa.String(length=20), nullable=True),
+    sa.Column('reviewer_id', sa.Integer(), nullable=True),
+    sa.Column('baseline_id', sa.Integer(), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['baseline_id'], ['baselines.id'], name=op.f('fk_gate_reviews_baseline_id_baselines'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['bid_id'], ['bids.id'], name=op.f('fk_gate_reviews_bid_id_bids'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reviewer_id'], ['users.id'], name=op.f('fk_gate_reviews_reviewer_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_gate_reviews')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('gate_reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gate_reviews_bid_id'), ['bid_id'], unique=False)
 
     op.create_table('spending_caps',
     sa.Column('bid_id', sa.Integer(), nullable=False),
@@ -419,7 +600,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['bid_id'], ['bids.id'], name=op.f('fk_spending_caps_bid_id_bids'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_spending_caps_task_id_tasks'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_spending_caps')),
-    sa.UniqueConstraint('bid_id', 'kind', 'category', 'task_id', name=op.f('uq_spending_caps_bid_id_kind_category_task_id'))
+    sa.UniqueConstraint('bid_id', 'kind', 'category', 'task_id', name=op.f('uq_spending_caps_bid_id_kind_category_task_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('spending_caps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_spending_caps_bid_id'), ['bid_id'], unique=False)
@@ -433,6 +615,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_spending_caps_bid_id'))
 
     op.drop_table('spending_caps')
+    with op.batch_alter_table('gate_reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gate_reviews_bid_id'))
+
+    op.drop_table('gate_reviews')
     with op.batch_alter_table('dependencies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dependencies_successor_id'))
         batch_op.drop_index(batch_op.f('ix_dependencies_predecessor_id'))
@@ -462,9 +648,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_tasks_bid_id'))
 
     op.drop_table('tasks')
+    with op.batch_alter_table('stakeholder_contacts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stakeholder_contacts_stakeholder_id'))
+        batch_op.drop_index(batch_op.f('ix_stakeholder_contacts_person_id'))
+        batch_op.drop_index(batch_op.f('ix_stakeholder_contacts_contact_date'))
+
+    op.drop_table('stakeholder_contacts')
+    with op.batch_alter_table('stage_visits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stage_visits_bid_id'))
+
+    op.drop_table('stage_visits')
+    with op.batch_alter_table('stage_gates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stage_gates_bid_id'))
+
+    op.drop_table('stage_gates')
+    with op.batch_alter_table('quote_arbitrations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quote_arbitrations_bid_id'))
+
+    op.drop_table('quote_arbitrations')
     with op.batch_alter_table('journal', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_journal_user_id'))
         batch_op.drop_index(batch_op.f('ix_journal_entity_id'))
+        batch_op.drop_index(batch_op.f('ix_journal_change_id'))
         batch_op.drop_index(batch_op.f('ix_journal_bid_id'))
 
     op.drop_table('journal')
@@ -481,14 +686,27 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_users_org_unit_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('stakeholder_coverage', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stakeholder_coverage_stakeholder_id'))
+        batch_op.drop_index(batch_op.f('ix_stakeholder_coverage_person_id'))
+
+    op.drop_table('stakeholder_coverage')
+    with op.batch_alter_table('influence_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_influence_links_target_id'))
+        batch_op.drop_index(batch_op.f('ix_influence_links_source_id'))
+        batch_op.drop_index(batch_op.f('ix_influence_links_account_id'))
+
+    op.drop_table('influence_links')
     op.drop_table('calendar_exceptions')
     with op.batch_alter_table('bids', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bids_product_line'))
         batch_op.drop_index(batch_op.f('ix_bids_org_unit_id'))
         batch_op.drop_index(batch_op.f('ix_bids_lead_id'))
         batch_op.drop_index(batch_op.f('ix_bids_account_id'))
 
     op.drop_table('bids')
     with op.batch_alter_table('stakeholders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_stakeholders_reports_to_id'))
         batch_op.drop_index(batch_op.f('ix_stakeholders_account_id'))
 
     op.drop_table('stakeholders')
@@ -501,6 +719,7 @@ def downgrade() -> None:
 
     op.drop_table('calendars')
     op.drop_table('wbs_templates')
+    op.drop_table('quote_policies')
     op.drop_table('org_units')
     op.drop_table('exchange_rates')
     with op.batch_alter_table('accounts', schema=None) as batch_op:

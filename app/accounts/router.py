@@ -1,4 +1,6 @@
-"""``/api/v1/accounts`` and their ``stakeholders``."""
+"""``/api/v1/accounts`` and their ``stakeholders``; the account view and one-quote routes
+(``relations_router``) and the account pages (``pages``) are included first, so their fixed
+paths (``/accounts/at-risk`` ...) win over ``/accounts/{account_id}``."""
 
 from __future__ import annotations
 
@@ -6,8 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.accounts import service
+from app.accounts import pages, relations_router, service
+from app.accounts.access import can_read_relations
+from app.accounts.influence import check_reports_to, last_contact_dates
 from app.accounts.models import Account, Stakeholder
 from app.accounts.schemas import (
     AccountCreate,
@@ -18,6 +23,7 @@ from app.accounts.schemas import (
     StakeholderUpdate,
 )
 from app.auth.deps import CurrentUser, require_role
+from app.auth.models import User
 from app.crud import apply_changes
 from app.db import SessionDep
 from app.etag import IfMatch, check_if_match, set_etag
@@ -26,11 +32,33 @@ from app.pagination import Page, PageDep, paginate
 from app.params import IdPath
 from app.schemas import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
+router = APIRouter()
+router.include_router(relations_router.router)
+router.include_router(pages.router)
+api = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 WRITERS = ("pmo", "lead")
 
 
-@router.get("/accounts", response_model=Page[AccountRead])
+def stakeholder_reads(
+    session: Session, user: User, rows: list[Stakeholder]
+) -> list[StakeholderRead]:
+    """Stakeholders with their last contact date, for callers who may read the account's
+    relations (``app.accounts.access``)."""
+    readable = {
+        account_id: can_read_relations(session, user, account_id)
+        for account_id in {row.account_id for row in rows}
+    }
+    visible = [row.id for row in rows if readable[row.account_id]]
+    contacts = last_contact_dates(session, visible)
+    return [
+        StakeholderRead.model_validate(row).model_copy(
+            update={"last_contact_date": contacts.get(row.id)}
+        )
+        for row in rows
+    ]
+
+
+@api.get("/accounts", response_model=Page[AccountRead])
 def list_accounts(
     session: SessionDep,
     user: CurrentUser,
@@ -53,7 +81,7 @@ def list_accounts(
     return Page(items=[AccountRead.model_validate(r) for r in rows], total=total)
 
 
-@router.post("/accounts", response_model=AccountRead, status_code=status.HTTP_201_CREATED)
+@api.post("/accounts", response_model=AccountRead, status_code=status.HTTP_201_CREATED)
 def create_account(
     body: AccountCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> AccountRead:
@@ -64,7 +92,7 @@ def create_account(
     return AccountRead.model_validate(account)
 
 
-@router.get("/accounts/{account_id}", response_model=AccountRead)
+@api.get("/accounts/{account_id}", response_model=AccountRead)
 def get_account(
     account_id: IdPath, session: SessionDep, user: CurrentUser, response: Response
 ) -> AccountRead:
@@ -73,7 +101,7 @@ def get_account(
     return AccountRead.model_validate(account)
 
 
-@router.patch("/accounts/{account_id}", response_model=AccountRead)
+@api.patch("/accounts/{account_id}", response_model=AccountRead)
 def update_account(
     account_id: IdPath,
     body: AccountUpdate,
@@ -91,7 +119,7 @@ def update_account(
     return AccountRead.model_validate(account)
 
 
-@router.get("/accounts/{account_id}/stakeholders", response_model=Page[StakeholderRead])
+@api.get("/accounts/{account_id}/stakeholders", response_model=Page[StakeholderRead])
 def list_stakeholders(
     account_id: IdPath, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> Page[StakeholderRead]:
@@ -100,10 +128,10 @@ def list_stakeholders(
         select(Stakeholder).where(Stakeholder.account_id == account_id).order_by(Stakeholder.id)
     )
     rows, total = paginate(session, statement, page)
-    return Page(items=[StakeholderRead.model_validate(r) for r in rows], total=total)
+    return Page(items=stakeholder_reads(session, user, rows), total=total)
 
 
-@router.post(
+@api.post(
     "/accounts/{account_id}/stakeholders",
     response_model=StakeholderRead,
     status_code=status.HTTP_201_CREATED,
@@ -117,22 +145,23 @@ def create_stakeholder(
 ) -> StakeholderRead:
     require_role(user, *WRITERS)
     account = service.get_account(session, account_id)
+    check_reports_to(session, account.id, body.reports_to_id, None)
     stakeholder = service.create_stakeholder(session, user, account, body.model_dump())
     session.commit()
     set_etag(response, stakeholder)
     return StakeholderRead.model_validate(stakeholder)
 
 
-@router.get("/stakeholders/{stakeholder_id}", response_model=StakeholderRead)
+@api.get("/stakeholders/{stakeholder_id}", response_model=StakeholderRead)
 def get_stakeholder(
     stakeholder_id: IdPath, session: SessionDep, user: CurrentUser, response: Response
 ) -> StakeholderRead:
     stakeholder = service.get_stakeholder(session, stakeholder_id)
     set_etag(response, stakeholder)
-    return StakeholderRead.model_validate(stakeholder)
+    return stakeholder_reads(session, user, [stakeholder])[0]
 
 
-@router.patch("/stakeholders/{stakeholder_id}", response_model=StakeholderRead)
+@api.patch("/stakeholders/{stakeholder_id}", response_model=StakeholderRead)
 def update_stakeholder(
     stakeholder_id: IdPath,
     body: StakeholderUpdate,
@@ -144,21 +173,27 @@ def update_stakeholder(
     require_role(user, *WRITERS)
     stakeholder = service.get_stakeholder(session, stakeholder_id)
     check_if_match(if_match, stakeholder)
-    apply_changes(session, user, stakeholder, body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    if "reports_to_id" in changes:
+        check_reports_to(session, stakeholder.account_id, changes["reports_to_id"], stakeholder.id)
+    apply_changes(session, user, stakeholder, changes)
     session.commit()
     set_etag(response, stakeholder)
-    return StakeholderRead.model_validate(stakeholder)
+    return stakeholder_reads(session, user, [stakeholder])[0]
 
 
-@router.delete("/stakeholders/{stakeholder_id}", status_code=status.HTTP_204_NO_CONTENT)
+@api.delete("/stakeholders/{stakeholder_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_stakeholder(
     stakeholder_id: IdPath, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
 ) -> Response:
     require_role(user, *WRITERS)
     stakeholder = service.get_stakeholder(session, stakeholder_id)
     check_if_match(if_match, stakeholder)
-    fields = ("name", "decision_role", "influence", "stance")
+    fields = ("name", "decision_role", "influence", "stance", "reports_to_id")
     record_changes(session, user, stakeholder, snapshot(stakeholder, fields), {})
     session.delete(stakeholder)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+router.include_router(api)

@@ -31,9 +31,17 @@ class Bid(Base):
     kind: Mapped[str] = mapped_column(String(20), default="cross_sell")
     stage: Mapped[str] = mapped_column(String(20), default="lead_in")
     status: Mapped[str] = mapped_column(String(20), default="open")
+    # what is quoted; one org unit per (matching) account and product line (app.accounts.quotes)
+    product_line: Mapped[str | None] = mapped_column(String(100), index=True)
+    # None, or a PMO arbitration of a second quote to one account: pending|allowed|rejected|merged
+    arbitration: Mapped[str | None] = mapped_column(String(20))
     value: Mapped[Decimal | None]
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     win_probability_percent: Mapped[int | None] = mapped_column(SmallInteger)
+    # why win_probability_percent overrides the stage default (app.pmo); None: no override
+    win_probability_reason: Mapped[str | None] = mapped_column(String(500))
+    # when the award is expected; the pipeline falls back to submission_deadline (app.pmo)
+    expected_award_date: Mapped[dt.date | None] = mapped_column(Date)
     start_date: Mapped[dt.date] = mapped_column(Date)
     submission_deadline: Mapped[dt.date | None] = mapped_column(Date)
     status_date: Mapped[dt.date | None] = mapped_column(Date)

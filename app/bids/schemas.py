@@ -4,9 +4,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
-from app.schemas import CurrencyCode, Id, Input, MoneyIn, ORMModel, Percent, Title
+from app.pmo import probability
+from app.schemas import CurrencyCode, Id, Input, MoneyIn, ORMModel, Percent, ShortText, Title
 
 BidKind = Literal["cross_sell", "new_customer"]
 Stage = Literal[
@@ -25,11 +26,13 @@ class BidCreate(Input):
     kind: BidKind = "cross_sell"
     stage: Stage = "lead_in"
     status: Status = "open"
+    product_line: ShortText | None = None
     value: MoneyIn | None = None
     currency: CurrencyCode = "CNY"
     win_probability_percent: Percent | None = None
     start_date: dt.date = Field(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))
     submission_deadline: dt.date | None = PlanDate
+    expected_award_date: dt.date | None = PlanDate
     status_date: dt.date | None = PlanDate
     pursuit_budget: MoneyIn | None = None
     calendar_id: Id | None = None
@@ -44,11 +47,13 @@ class BidUpdate(Input):
     kind: BidKind | None = None
     stage: Stage | None = None
     status: Status | None = None
+    product_line: ShortText | None = None
     value: MoneyIn | None = None
     currency: CurrencyCode | None = None
     win_probability_percent: Percent | None = None
     start_date: dt.date | None = PlanDate
     submission_deadline: dt.date | None = PlanDate
+    expected_award_date: dt.date | None = PlanDate
     status_date: dt.date | None = PlanDate
     pursuit_budget: MoneyIn | None = None
     calendar_id: Id | None = None
@@ -64,11 +69,15 @@ class BidRead(ORMModel):
     kind: str
     stage: str
     status: str
+    product_line: str | None = None
+    arbitration: str | None = None
     value: Decimal | None
     currency: str
     win_probability_percent: int | None
+    win_probability_reason: str | None = None
     start_date: dt.date
     submission_deadline: dt.date | None
+    expected_award_date: dt.date | None = None
     status_date: dt.date | None
     pursuit_budget: Decimal | None
     calendar_id: int | None
@@ -77,6 +86,19 @@ class BidRead(ORMModel):
     schedule_duration_days: int | None
     version: int
     schedule_diff: dict[str, Any] | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def effective_win_probability_percent(self) -> int:
+        """The bid's own probability when set, else its stage's default (``wbs.gates``)."""
+        return probability.effective_win_probability(self.stage, self.win_probability_percent)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def win_probability_source(self) -> str:
+        return probability.win_probability_source(
+            self.win_probability_percent, self.win_probability_reason
+        )
 
 
 class TeamMemberCreate(Input):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.accounts.quotes import check_bid_change, check_new_bid, hold_for_arbitration
 from app.auth.models import User
 from app.bids.models import Bid, TeamMember
 from app.calendars.models import Calendar
@@ -15,10 +16,20 @@ from app.crud import apply_changes, get_or_404, record_creation
 from app.errors import Conflict, Forbidden, Invalid
 from app.journal.service import record_changes, snapshot
 from app.orgs.models import OrgUnit, Person
+from app.pmo.history import after_bid_change, open_first_visit
 from app.tasks.scheduling import recompute
 
 SCHEDULE_FIELDS = frozenset({"start_date", "calendar_id", "status_date", "submission_deadline"})
-JOURNALED = ("title", "stage", "status", "value", "lead_id", "account_id", "org_unit_id")
+JOURNALED = (
+    "title",
+    "stage",
+    "status",
+    "value",
+    "lead_id",
+    "account_id",
+    "org_unit_id",
+    "product_line",
+)
 
 
 def _check_refs(session: Session, data: dict[str, Any]) -> None:
@@ -43,10 +54,14 @@ def create_bid(session: Session, user: User | None, data: dict[str, Any]) -> Bid
             raise Forbidden("a lead creates bids they lead themselves")
         data["lead_id"] = user.person_id
     _check_refs(session, data)
+    conflict = check_new_bid(session, data)
     bid = Bid(**data)
     session.add(bid)
     session.flush()
+    open_first_visit(session, bid)
     record_changes(session, user, bid, {}, {k: data.get(k) for k in JOURNALED}, bid_id=bid.id)
+    if conflict is not None:
+        hold_for_arbitration(session, user, bid, conflict)
     return bid
 
 
@@ -57,7 +72,9 @@ def update_bid(
     _check_refs(session, data)
     if "lead_id" in data and user.role != "pmo" and data["lead_id"] != bid.lead_id:
         raise Forbidden("only the PMO hands a bid to another lead")
+    check_bid_change(session, bid, data)
     changed = apply_changes(session, user, bid, data, bid_id=bid.id)
+    after_bid_change(session, user, bid, changed)
     if SCHEDULE_FIELDS & changed.keys():
         return recompute(session, bid)
     session.flush()

@@ -28,7 +28,9 @@ from app.bids.models import Bid, TeamMember
 from app.bids.service import add_team_member, create_bid
 from app.costs.service import create_entry
 from app.decompose.service import plan_bid, save_decomposition
+from app.demo.account_relations import load_account_relations
 from app.demo.data import ACCOUNTS, BIDS, ORG_UNITS, PEOPLE, USERS, AccountData, BidData
+from app.demo.pmo_history import load_pmo_history
 from app.orgs.models import OrgUnit, Person
 from app.orgs.service import create_org_unit, create_person
 from app.tasks.models import Task
@@ -73,6 +75,8 @@ def load_demo(session_factory: sessionmaker[Session]) -> dict[str, str]:
         users = _users(session, units, people)
         for bid_data in BIDS:
             _bid(session, bid_data, units, accounts, people)
+        load_account_relations(session, accounts, people)
+        load_pmo_history(session)
         tokens = {
             username: issue_token(session, user, "api", name="demo")
             for username, user in users.items()
@@ -202,6 +206,7 @@ def _bid(
                 "title": data.title,
                 "title_en": data.title_en,
                 "kind": data.kind,
+                "product_line": data.product_lines[0] if data.product_lines else None,
                 "stage": data.stage,
                 "status": data.status,
                 "value": data.value,
@@ -228,6 +233,17 @@ def _bid(
     return bid
 
 
+# Share of a person's working day one bid takes, by KAM role: people pursue several bids at
+# once, and the cross-bid load view counts a task's owner at this share.
+DEMO_ALLOCATION_PERCENT = {
+    "sales_rep": 40,
+    "presales_consultant": 50,
+    "project_manager": 40,
+    "executive_sponsor": 10,
+    "pmo": 10,
+}
+
+
 def _team(session: Session, bid: Bid, data: BidData, people: dict[str, Person]) -> None:
     existing = {
         (member.person_id, member.kam_role)
@@ -236,7 +252,12 @@ def _team(session: Session, bid: Bid, data: BidData, people: dict[str, Person]) 
     for role, keys in data.team.items():
         for key in keys:
             if (people[key].id, role) not in existing:
-                add_team_member(session, None, bid, {"person_id": people[key].id, "kam_role": role})
+                member = {
+                    "person_id": people[key].id,
+                    "kam_role": role,
+                    "allocation_percent": DEMO_ALLOCATION_PERCENT[role],
+                }
+                add_team_member(session, None, bid, member)
     session.flush()
 
 

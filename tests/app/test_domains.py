@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.app.conftest import etag_of, unique
+from wbs.account_match import credit_code_check_character
 
 
 def test_org_unit_tree_refuses_cycles(client, pmo, make_org_unit):
@@ -34,7 +35,8 @@ def test_only_pmo_creates_org_units(client, make_user):
 
 
 def test_account_credit_code_unique_when_given(client, pmo, make_account):
-    code = "91110000" + uuid_digits(10)
+    first17 = "91110000" + uuid_digits(9)
+    code = first17 + credit_code_check_character(first17)
     make_account(credit_code=code)
     clash = client.post(
         "/api/v1/accounts", json={"name": unique("客户"), "credit_code": code}, headers=pmo.headers
@@ -43,6 +45,16 @@ def test_account_credit_code_unique_when_given(client, pmo, make_account):
     # many accounts without a code are fine
     make_account()
     make_account()
+
+
+def test_account_credit_code_check_character(client, pmo):
+    first17 = "91110000" + uuid_digits(9)
+    right = credit_code_check_character(first17)
+    wrong = "0" if right != "0" else "1"
+    body = {"name": unique("客户"), "credit_code": first17 + wrong}
+    response = client.post("/api/v1/accounts", json=body, headers=pmo.headers)
+    assert response.status_code == 422
+    assert "GB 32100" in response.text
 
 
 def uuid_digits(n: int) -> str:
