@@ -36,6 +36,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from wbs.plan import CalendarSpec, TimeUnit
@@ -125,7 +126,9 @@ class WorkCalendar:
         self._working_dates: list[date] | None = None
         # year -> (working intervals per day, prefix sums, fell back to no holiday data);
         # shared with the calendars ``fresh`` makes from this one
-        self._tables: dict[int, tuple[list[Intervals], list[int], bool]] = {}
+        # per year: working intervals of each day, their prefix sums, and the fallback
+        # warning of the year (None when the country's data covered it)
+        self._tables: dict[int, tuple[list[Intervals], list[int], str | None]] = {}
         if not any(self.weekly.values()) and not any(self.exceptions.values()):
             raise CalendarError(f"calendar {name or '(unnamed)'} has no working time at all")
 
@@ -207,23 +210,19 @@ class WorkCalendar:
         tables = self._tables.get(year)
         if tables is None:
             tables = self._tables[year] = self._year_tables(year)
-        intervals, prefix, fell_back = tables
-        if fell_back:
-            self.warnings.append(
-                f"calendar {self.name}: no {self.holidays_country} holiday data for {year}; "
-                "using weekends and the calendar's own exceptions only"
-            )
+        intervals, prefix, fallback_warning = tables
+        if fallback_warning is not None:
+            self.warnings.append(fallback_warning)
         built = _Year(first.toordinal(), intervals, self.unit, prefix)
         built.start_count = start_count
         self._years[year] = built
         self._reindex()
         return built
 
-    def _year_tables(self, year: int) -> tuple[list[Intervals], list[int], bool]:
+    def _year_tables(self, year: int) -> tuple[list[Intervals], list[int], str | None]:
         first = date(year, 1, 1)
         days = (date(year + 1, 1, 1) - first).days
-        covered = self._country_covers(year)
-        holidays, workdays = self._country_days(year) if covered else (set(), set())
+        holidays, workdays, fallback_warning = self._holidays_of(year)
         intervals: list[Intervals] = []
         for offset in range(days):
             day = first + timedelta(days=offset)
@@ -235,7 +234,36 @@ class WorkCalendar:
                 intervals.append(self.weekly.get(0) or FULL_DAY)
             else:
                 intervals.append(self.weekly.get(day.weekday(), ()))
-        return intervals, _prefix_sums(intervals, self.unit), not covered
+        return intervals, _prefix_sums(intervals, self.unit), fallback_warning
+
+    def _holidays_of(self, year: int) -> tuple[set[date], set[date], str | None]:
+        """The year's holidays, make-up working days, and the warning when data is missing.
+
+        For a country whose arrangement is announced year by year (China: the State Council
+        publishes the bridging holidays and 调休 make-up working days each winter), a year past
+        the last announced one keeps the statutory holidays the law fixes (13 days in China)
+        and warns that the arrangement is still to come; a year the package does not know at
+        all falls back to the weekly pattern.
+        """
+        if self._country_covers(year):
+            holidays, workdays = self._country_days(year)
+            return holidays, workdays, None
+        code = self.holidays_country
+        if (
+            code in ANNUALLY_ANNOUNCED
+            and _statutory_years(code)[0] <= year <= _statutory_years(code)[1]
+        ):
+            warning = (
+                f"calendar {self.name}: the {year} {code} holiday arrangement (bridging days, "
+                "make-up working days) is not published yet; using the statutory holidays only "
+                "— add the arrangement to the calendar's exceptions once it is announced"
+            )
+            return _statutory_days(code, year), set(), warning
+        warning = (
+            f"calendar {self.name}: no {code} holiday data for {year}; "
+            "using weekends and the calendar's own exceptions only"
+        )
+        return set(), set(), warning
 
     def _country_covers(self, year: int) -> bool:
         """Whether the holidays package has this calendar's country for ``year`` (True
@@ -261,7 +289,8 @@ class WorkCalendar:
         return set(country), {day for day in workdays if day.year == year}
 
     def years_without_holiday_data(self) -> list[int]:
-        """Years touched so far whose holidays fell back to weekends and exceptions only."""
+        """Years touched so far without the country's full data (statutory holidays only, or
+        weekends and exceptions only)."""
         if self.holidays_country is None:
             return []
         first, last = _covered_years(self.holidays_country)
@@ -446,6 +475,28 @@ def _covered_years(code: str) -> tuple[int, int]:
             last = min(last, max(int(year) for year in announced))
     _COVERAGE[code] = (first, last)
     return first, last
+
+
+@cache
+def _statutory_years(code: str) -> tuple[int, int]:
+    """The years the ``holidays`` package computes ``code``'s holidays by rule."""
+    import holidays
+
+    country: Any = holidays.country_holidays(code)
+    return int(country.start_year), int(country.end_year)
+
+
+def _statutory_days(code: str, year: int) -> set[date]:
+    """The holidays the law fixes, without the package's guesses at bridging days (the
+    entries it marks "observed", which only the annual announcement settles)."""
+    import holidays
+
+    country = holidays.country_holidays(code, years=year, language="en_US")
+    return {
+        day
+        for day, names in country.items()
+        if not all("observed" in name.lower() for name in names.split("; "))
+    }
 
 
 def union_warnings(calendars: Iterable[WorkCalendar]) -> list[str]:

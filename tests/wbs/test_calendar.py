@@ -33,11 +33,24 @@ def test_china_2026_spring_festival_and_make_up_days() -> None:
     assert not calendar.warnings
 
 
-def test_years_without_holiday_data_fall_back_with_a_warning() -> None:
+def test_unannounced_years_keep_the_statutory_holidays_and_say_so() -> None:
+    """China's arrangement for 2031 is not announced: the 13 statutory days the law fixes
+    still count (Spring Festival eve and its first three days, National Day 10-01..10-03),
+    the bridging days and make-up Saturdays do not, and a warning says so."""
     calendar = WorkCalendar.named("CN")
-    assert calendar.is_working_day(date(2031, 10, 1)) is True  # Wednesday; no data: weekday
-    assert calendar.years_without_holiday_data() == [2031]
-    assert any("2031" in warning for warning in calendar.warnings)
+    assert not calendar.is_working_day(date(2031, 10, 1))  # National Day, by statute
+    assert not calendar.is_working_day(date(2031, 10, 3))  # Friday, by statute
+    assert calendar.is_working_day(date(2031, 10, 6))  # Monday: a bridging day only if announced
+    assert not calendar.is_working_day(date(2027, 2, 8))  # Spring Festival, third day (Monday)
+    assert calendar.is_working_day(date(2027, 2, 9))  # Tuesday: the package's guess is dropped
+    assert calendar.years_without_holiday_data() == [2027, 2028, 2029, 2030, 2031]
+    assert any("2031" in w and "statutory holidays only" in w for w in calendar.warnings)
+
+
+def test_years_the_package_does_not_know_fall_back_to_the_week() -> None:
+    calendar = WorkCalendar.named("CN")
+    assert calendar.is_working_day(date(2150, 10, 1))  # a Thursday; no data at all
+    assert any("no CN holiday data for 2150" in warning for warning in calendar.warnings)
 
 
 def test_spec_exceptions_override_the_week() -> None:
