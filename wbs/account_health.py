@@ -71,14 +71,15 @@ class HealthRules:
 
 @dataclass(frozen=True, slots=True)
 class MilestoneSlip:
-    """A customer-facing milestone of an open bid: its baseline finish and its finish now
-    (actual when done, else forecast)."""
+    """A customer-facing milestone of an open bid: its reference finish (``reference``:
+    ``"baseline"`` or ``"deadline"``) and its finish now (actual when done, else forecast)."""
 
     bid_id: int
     task_id: int
     name: str
     baseline_finish: date
     finish: date
+    reference: str = "baseline"
 
     @property
     def slip_days(self) -> int:
@@ -141,6 +142,9 @@ class AccountHealth:
     reasons: tuple[HealthReason, ...] = field(default_factory=tuple)
 
 
+REFERENCE_ZH = {"baseline": "基线", "deadline": "截止日期"}
+
+
 def slipping_reasons(milestones: Iterable[MilestoneSlip], rules: HealthRules) -> list[HealthReason]:
     reasons = []
     for slip in milestones:
@@ -151,8 +155,8 @@ def slipping_reasons(milestones: Iterable[MilestoneSlip], rules: HealthRules) ->
         reasons.append(
             HealthReason(
                 "milestone_slipping",
-                f"里程碑「{slip.name}」比基线晚 {slip.slip_days} 天",
-                f"Milestone '{slip.name}' is {slip.slip_days} days behind its baseline",
+                f"里程碑「{slip.name}」比{REFERENCE_ZH[slip.reference]}晚 {slip.slip_days} 天",
+                f"Milestone '{slip.name}' is {slip.slip_days} days behind its {slip.reference}",
                 points,
                 bid_id=slip.bid_id,
                 task_id=slip.task_id,

@@ -249,15 +249,19 @@ def _forecast_one(currency: str, outcomes: Sequence[Outcome], exact_limit: int) 
             Decimal(0),
         )
         deviation = variance.sqrt()
+        # quantized under the same wide context: money of 18 digits squared needs 36
+        variance = variance.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        expected = expected.quantize(CENT, rounding=ROUND_HALF_UP)
+        deviation = deviation.quantize(CENT, rounding=ROUND_HALF_UP)
     exact = len(outcomes) <= exact_limit
     quantiles = exact_percentiles(outcomes) if exact else monte_carlo_percentiles(outcomes)
     return Forecast(
         currency=currency,
         bids=len(outcomes),
         total_value=sum((o.value for o in outcomes), Decimal("0.00")),
-        expected=expected.quantize(CENT, rounding=ROUND_HALF_UP),
-        variance=variance.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
-        standard_deviation=deviation.quantize(CENT, rounding=ROUND_HALF_UP),
+        expected=expected,
+        variance=variance,
+        standard_deviation=deviation,
         p10=quantiles[0],
         p50=quantiles[1],
         p90=quantiles[2],

@@ -4,7 +4,7 @@ The facts, per account (formula and weights: ``wbs.account_health``, ``docs/acco
 - slipping customer-facing milestones of its open bids: milestones owned by a customer-facing
   role (sales rep, presales consultant: needs confirmed, submission, bid opening, award notice)
   whose finish now (actual, else planned) is later than their finish in the bid's latest
-  baseline, or, for a milestone no baseline knows, later than its deadline;
+  baseline or than their deadline (the earlier of the two);
 - CPI and SPI of its open bids, from the cost-control report at each bid's status date;
 - the last contact with each decision-maker (contact log);
 - bids lost within the last 365 days (dated by their status date, else their submission
@@ -54,7 +54,8 @@ def _baseline_finishes(session: Session, bid_id: int) -> dict[int, dt.date]:
 
 
 def milestone_slips(session: Session, bid: Bid) -> list[MilestoneSlip]:
-    """The bid's customer-facing milestones with a reference finish (baseline, else deadline)."""
+    """The bid's customer-facing milestones with a reference finish (the earlier of baseline
+    finish and deadline)."""
     baseline = _baseline_finishes(session, bid.id)
     statement = select(Task).where(
         Task.bid_id == bid.id,
@@ -63,11 +64,17 @@ def milestone_slips(session: Session, bid: Bid) -> list[MilestoneSlip]:
     )
     slips = []
     for task in session.scalars(statement.order_by(Task.id)):
-        reference = baseline.get(task.id, task.deadline)
         finish = task.actual_finish or task.planned_finish or task.early_finish
-        if reference is None or finish is None:
+        references = [
+            (day, kind)
+            for day, kind in ((baseline.get(task.id), "baseline"), (task.deadline, "deadline"))
+            if day is not None
+        ]
+        if finish is None or not references:
             continue
-        slips.append(MilestoneSlip(bid.id, task.id, task.name, reference, finish))
+        # the stricter reference: a milestone past its deadline slips even on a fresh baseline
+        reference, kind = min(references)
+        slips.append(MilestoneSlip(bid.id, task.id, task.name, reference, finish, kind))
     return slips
 
 

@@ -15,6 +15,7 @@ from wbs.account_health import (
     LostBid,
     MilestoneSlip,
     account_health,
+    slipping_reasons,
     index_points,
 )
 
@@ -147,3 +148,11 @@ def test_score_never_goes_below_zero():
     health = account_health(facts, AS_OF)
     assert (health.score, health.level) == (0, "at_risk")
     assert sum(r.points for r in health.reasons) == 130
+
+
+def test_a_milestone_past_its_deadline_says_so_in_both_languages():
+    late = MilestoneSlip(10, 7, "递交投标文件", date(2027, 1, 15), date(2027, 1, 20), "deadline")
+    (reason,) = slipping_reasons([late], HealthRules())
+    assert reason.message_zh == "里程碑「递交投标文件」比截止日期晚 5 天"
+    assert reason.message_en == "Milestone '递交投标文件' is 5 days behind its deadline"
+    assert reason.points == HealthRules().slip_points + HealthRules().slip_points_per_week

@@ -187,3 +187,18 @@ def test_monte_carlo_sums_huge_values_without_overflow() -> None:
     (result,) = forecast([Outcome(largest, 100, "CNY")] * 5, exact_limit=0)
     assert result.method == "monte_carlo"
     assert result.p10 == result.p50 == result.p90 == largest * 5
+
+
+def test_forecast_of_the_largest_money_values_is_exact() -> None:
+    """18-digit money: the variance has 36 digits, beyond Decimal's default 28."""
+    top = Decimal("9999999999999999.99")
+    outcomes = [
+        Outcome(value=top, probability_percent=50, currency="CNY"),
+        Outcome(value=Decimal("0.01"), probability_percent=1, currency="CNY"),
+    ]
+    (result,) = forecast(outcomes)
+    # expected 4999999999999999.995 + 0.0001, to the cent
+    assert result.expected == Decimal("5000000000000000.00")
+    # variance: top² x 0.5 x 0.5 + 0.01² x 0.01 x 0.99 = ...0.00002599, to 4 places
+    assert result.variance == Decimal("24999999999999999950000000000000.0000")
+    assert result.p90 == top
