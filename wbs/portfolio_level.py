@@ -9,23 +9,29 @@ working-day start, duration, total float and the people they book) and answers t
   probability: the load to expect).
 - :func:`over_allocations`: runs of days on which a person's *committed* load exceeds their
   capacity, with the bids and tasks involved and by how much.
-- :func:`propose_leveling`: moves that remove over-allocation, in two phases, per conflict
-  (earliest day first):
+- :func:`propose_leveling`: moves that remove over-allocation, found by a priority-ordered
+  serial schedule-generation scheme over the whole portfolio (the heuristic every RCPSP solver
+  starts from, cf. :mod:`wbs.level_rcpsp`):
 
-  1. move non-critical work within its total float: the task and the successors it pushes all
-     stay at or before their late starts, so no bid's finish changes;
-  2. otherwise delay a task (and the successors it pushes) of a lower-priority bid. A bid's
-     priority is its weighted value (value x win probability) times its account's tier
-     weight (:func:`wbs.level.bid_priority`: strategic 3, key 2, anything else 1). A delay that
-     ends a bid after its submission deadline is still proposed when nothing else works, but
-     only after every non-breaching candidate, and it carries a :class:`DeadlineBreach`
-     naming the bid and the calendar days late.
+  1. work that may not move is booked first: not ``movable`` (started, finished, pinned by a
+     hard constraint), starting before ``level_from``, or preceding such work (moving it would
+     break its link);
+  2. the movable work is then placed bid by bid in priority order, highest first. A bid's
+     priority is its weighted value (value x win probability) times its account's tier weight
+     (:func:`wbs.level.bid_priority`: strategic 3, key 2, anything else 1). Inside a bid,
+     tasks go in topological order, ties by current start, then least total float;
+  3. each task starts on the earliest working day, never before its current start nor before
+     its links allow (FS/SS/FF/SF with lags, as start gaps on the bid's calendar), on which its
+     people have room for its whole duration.
 
-  A move is only proposed if it frees the conflicting person on that day, lands where that
-  person is within capacity, and raises nobody's load above capacity on any day, so
-  over-allocation only ever shrinks. What
-  cannot be removed is reported as ``remaining``. Nothing is applied: the proposal is a list
-  of moves (task, old start, new start, reason).
+  A task still starting by its late start moved ``within_float``; a later one is a delay,
+  ``delay_lower_priority`` when another bid's work (or what pushed it) held it back,
+  ``delay_own_bid`` when its own bid's work alone did. A bid finishing later than before and
+  after its submission deadline carries a :class:`DeadlineBreach` (calendar and working days
+  late). A higher-priority bid is never delayed for a lower one, and no movable work is left
+  over capacity: ``remaining`` is what fixed work alone causes (or a booking larger than its
+  person's capacity). Nothing is applied: the proposal is a list of moves (task, old start,
+  new start, reason).
 
 Positions are working-day indices on each bid's own calendar (``WorkCalendar``; Mon-Fri by
 default), so bids in different countries level correctly; loads are summed per calendar date.
@@ -36,7 +42,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -46,9 +52,8 @@ from wbs.calendar import WorkCalendar
 from wbs.level import bid_priority
 
 EPSILON = 1e-9
-MAX_DELAY_DAYS = 130  # about six months of working days: beyond that a delay is no proposal
-MAX_TRIES = 20  # shifts with room for a task that are tried with its pushed successors
-MoveReason = Literal["within_float", "delay_lower_priority"]
+SCAN_DAYS = 64  # working days fetched at a time while looking for room
+MoveReason = Literal["within_float", "delay_lower_priority", "delay_own_bid"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +202,7 @@ class DeadlineBreach:
     submission_deadline: date
     new_finish: date
     days_late: int  # calendar days after the deadline
+    working_days_late: int = 0  # working days of the bid's calendar after the deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,9 +301,6 @@ class _Grid:
         self.names = names
         self.load: dict[tuple[str, int], float] = defaultdict(float)
         self.occupants: dict[tuple[str, int], list[_Task]] = defaultdict(list)
-        self.version = 0  # bumped by every move
-        # (task, within float) -> the version at which it found no move; unchanged grid, no retry
-        self.failures: dict[tuple[int, bool], int] = {}
 
     def capacity(self, person: str) -> float:
         return self.capacities.get(person, 1.0)
@@ -462,196 +465,182 @@ def _run(grid: _Grid, person: str, ordinals: Sequence[int]) -> OverAllocation:
 
 
 @dataclass(slots=True)
-class _Candidate:
-    task: _Task
-    starts: dict[int, tuple[_Task, int]]  # id(task) -> (task, new start)
-    finish: int
+class _Placement:
+    """Where the serial scheme put a task and what held it back."""
+
+    start: int
+    release: int  # the earliest start its predecessors allow
+    driver: _Task | None  # the predecessor that set ``release``, if any did
+    busy_people: set[str] = field(default_factory=set)
+    blocking_bids: set[int] = field(default_factory=set)  # id() of the bids in the way
+    fixed_in_the_way: bool = False  # some of it is work that cannot move
 
 
 def propose_leveling(portfolio: Portfolio) -> LevelingProposal:
-    """A proposal removing over-allocation: float first, then lower-priority delays.
+    """Resolve the portfolio's over-allocation with one serial schedule-generation pass.
 
     See the module docstring for the rules. Returns the moves (one per task, from its current
     start to the proposed one), the deadline breaches the moves cause, the over-allocation
-    before, and what remains.
+    before, and what remains (only what fixed work causes, or a booking above capacity).
     """
     bids, grid = _build(portfolio)
-    since = None
-    if portfolio.level_from is not None:
-        since = portfolio.level_from.toordinal()
+    since = portfolio.level_from.toordinal() if portfolio.level_from else None
     before = tuple(_runs(grid, since))
+    predecessors = _predecessors(bids)
+    _place_milestones_after_their_predecessors(bids, predecessors)
     originals = {id(task): task.start for bid in bids for task in bid.tasks}
     original_finish = {id(bid): bid.finish for bid in bids}
+    _fix_predecessors_of_fixed_work(bids, predecessors)
+    booked = _Grid(grid.capacities, grid.names)
+    for bid in bids:
+        for task in bid.tasks:
+            if not task.movable:
+                booked.add(task, task.days())
     reasons: dict[int, tuple[MoveReason, str]] = {}
-    queue = [
-        (ordinal, person)
-        for (person, ordinal) in grid.load
-        if grid.over((person, ordinal)) and (since is None or ordinal >= since)
-    ]
-    heapq.heapify(queue)
-    while queue:
-        ordinal, person = heapq.heappop(queue)
-        while grid.over((person, ordinal)):
-            step = _resolve_one(grid, person, ordinal)
-            if step is None:
-                break
-            _apply(grid, step)
-            reason = _reason(step, grid.names.get(person, person), ordinal)
-            for task, _ in step.starts.values():
-                previous = reasons.get(id(task))
-                if previous is None or previous[0] == "within_float":
-                    reasons[id(task)] = reason
+    foreign_delay: set[int] = set()  # id() of tasks another bid's work pushed past late start
+    for bid in bids:  # highest priority first
+        for task in _topological(bid, predecessors):
+            if not task.movable:
+                continue
+            placement = _place(booked, task, predecessors[id(task)])
+            task.start = placement.start
+            booked.add(task, task.days())
+            if task.start != originals[id(task)]:
+                reasons[id(task)] = _reason(booked, task, placement, foreign_delay)
+        bid.finish = max((t.start + t.source.duration_days for t in bid.tasks), default=0)
     moves = _moves(bids, originals, reasons)
     breaches = _breaches(bids, original_finish)
-    return LevelingProposal(moves, breaches, tuple(_runs(grid, since)), before)
+    return LevelingProposal(moves, breaches, tuple(_runs(booked, since)), before)
 
 
-def _resolve_one(grid: _Grid, person: str, ordinal: int) -> _Candidate | None:
-    occupants = sorted(
-        set(grid.occupants[(person, ordinal)]), key=lambda t: (t.bid.rank, t.source.id)
-    )
-    within_float = []
-    for task in occupants:
-        if task.movable and task.late_start > task.start:
-            found = _earliest_shift(grid, task, person, ordinal, within_float=True)
-            if found is not None:
-                within_float.append(found)
-    if within_float:
-        return min(
-            within_float,
-            key=lambda c: (c.starts[id(c.task)][1] - c.task.start, -c.task.bid.rank, c.task.key),
-        )
-    keeper = occupants[0]
-    delayable = [
-        task
-        for task in reversed(occupants)  # lowest priority first
-        if task.movable and task is not keeper
-    ]
-    fallback = None
-    for task in delayable:
-        found = _earliest_shift(grid, task, person, ordinal, within_float=False)
-        if found is None:
-            continue
-        if not _breaches_deadline(task.bid, found.finish):
-            return found
-        fallback = fallback or found
-    return fallback
+def _predecessors(bids: Sequence[_Bid]) -> dict[int, list[tuple[_Task, int]]]:
+    found: dict[int, list[tuple[_Task, int]]] = {id(t): [] for bid in bids for t in bid.tasks}
+    for bid in bids:
+        for task in bid.tasks:
+            for successor, gap in task.successors:
+                found[id(successor)].append((task, gap))
+    return found
 
 
-def _earliest_shift(
-    grid: _Grid, task: _Task, person: str, ordinal: int, *, within_float: bool
-) -> _Candidate | None:
-    if grid.failures.get((id(task), within_float)) == grid.version:
-        return None
-    limit = task.late_start - task.start if within_float else MAX_DELAY_DAYS
-    for tries, shift in enumerate(_roomy_shifts(grid, task, limit)):
-        if tries == MAX_TRIES:
-            break
-        starts = _pushed(task, task.start + shift)
-        if within_float and any(new > moved.late_start for moved, new in starts.values()):
-            break  # larger shifts push the successors further still
-        if _fits(grid, starts, person, ordinal):
-            finish = max(
-                [task.bid.finish]
-                + [new + moved.source.duration_days for moved, new in starts.values()]
-            )
-            return _Candidate(task, starts, finish)
-    grid.failures[(id(task), within_float)] = grid.version
-    return None
+def _place_milestones_after_their_predecessors(
+    bids: Sequence[_Bid], predecessors: dict[int, list[tuple[_Task, int]]]
+) -> None:
+    """A schedule shows a milestone reached by a finish on that finish's own date (as MS
+    Project does), one working day before the position its links give it; taking that date as
+    its position would make every such milestone look one day early and be "moved"."""
+    for bid in bids:
+        for task in _topological(bid, predecessors):
+            if task.source.duration_days > 0:
+                continue
+            position = max([task.start] + [p.start + gap for p, gap in predecessors[id(task)]])
+            task.late_start += position - task.start
+            task.start = position
 
 
-def _roomy_shifts(grid: _Grid, task: _Task, limit: int) -> Iterator[int]:
-    """Shifts 1..limit at which the task's own people have room on all its new days (a
-    necessary condition, checked in one sliding pass instead of day by day per shift)."""
-    duration = task.source.duration_days
-    if duration <= 0 or not task.source.bookings:
-        yield from range(1, limit + 1)
-        return
-    old_days = set(task.days())
-    span = task.bid.axis.days(task.start + 1, limit + duration - 1)
-    roomy = [
-        day in old_days
-        or all(
-            grid.load.get((booking.person, day), 0.0) + booking.units
-            <= grid.capacity(booking.person) + EPSILON
-            for booking in task.source.bookings
-        )
-        for day in span
-    ]
-    shift = 1
-    while shift <= limit:
-        window = roomy[shift - 1 : shift - 1 + duration]
-        if all(window):
-            yield shift
-            shift += 1
-        else:
-            last_blocked = duration - 1 - window[::-1].index(False)
-            shift += last_blocked + 1
-
-
-def _pushed(task: _Task, new_start: int) -> dict[int, tuple[_Task, int]]:
-    """The task at ``new_start`` and every successor it pushes, with their new starts."""
-    starts = {id(task): (task, new_start)}
-    stack = [task]
+def _fix_predecessors_of_fixed_work(
+    bids: Sequence[_Bid], predecessors: dict[int, list[tuple[_Task, int]]]
+) -> None:
+    """Work that must come before fixed work stays too: delaying it would break the link."""
+    stack = [task for bid in bids for task in bid.tasks if not task.movable]
     while stack:
-        current = stack.pop()
-        current_start = starts[id(current)][1]
-        for successor, gap in current.successors:
-            known = starts.get(id(successor), (successor, successor.start))[1]
-            if current_start + gap > known:
-                starts[id(successor)] = (successor, current_start + gap)
-                stack.append(successor)
-    return starts
+        for predecessor, _ in predecessors[id(stack.pop())]:
+            if predecessor.movable:
+                predecessor.movable = False
+                stack.append(predecessor)
 
 
-def _fits(grid: _Grid, starts: dict[int, tuple[_Task, int]], person: str, ordinal: int) -> bool:
-    """Whether moving the tasks to ``starts`` frees ``person`` on ``ordinal``, lands them on
-    days where ``person`` is within capacity (so a move jumps past the whole conflict instead
-    of creeping through it) and raises nobody's load above capacity anywhere."""
-    delta: dict[tuple[str, int], float] = defaultdict(float)
-    landing: set[tuple[str, int]] = set()
-    for task, new_start in starts.values():
-        if not task.movable:
-            return False
-        if not task.source.bookings:
-            continue
-        old_days, new_days = task.days(), task.days(new_start)
-        for booking in task.source.bookings:
-            for day in old_days:
-                delta[(booking.person, day)] -= booking.units
-            for day in new_days:
-                delta[(booking.person, day)] += booking.units
-                if booking.person == person:
-                    landing.add((person, day))
-    if delta.get((person, ordinal), 0.0) >= -EPSILON:
-        return False
-    return all(
-        grid.load.get(cell, 0.0) + change <= grid.capacity(cell[0]) + EPSILON
-        for cell, change in delta.items()
-        if change > EPSILON or cell in landing
-    )
+def _topological(bid: _Bid, predecessors: dict[int, list[tuple[_Task, int]]]) -> list[_Task]:
+    """The bid's tasks, predecessors first, ties by current start, least float, then id; tasks
+    on a link cycle (bad input) follow in the same order."""
+
+    def key(task: _Task) -> tuple[int, int, str]:
+        return (task.start, task.late_start - task.start, task.source.id)
+
+    waiting = {id(task): len(predecessors[id(task)]) for task in bid.tasks}
+    ready = [(key(task), task) for task in bid.tasks if waiting[id(task)] == 0]
+    heapq.heapify(ready)
+    order: list[_Task] = []
+    while ready:
+        _, task = heapq.heappop(ready)
+        order.append(task)
+        for successor, _ in task.successors:
+            waiting[id(successor)] -= 1
+            if waiting[id(successor)] == 0:
+                heapq.heappush(ready, (key(successor), successor))
+    if len(order) < len(bid.tasks):
+        done = {id(task) for task in order}
+        order += sorted((t for t in bid.tasks if id(t) not in done), key=key)
+    return order
 
 
-def _apply(grid: _Grid, step: _Candidate) -> None:
-    grid.version += 1
-    for task, new_start in step.starts.values():
-        grid.remove(task, task.days())
-        task.start = new_start
-        grid.add(task, task.days())
-    step.task.bid.finish = step.finish
+def _place(grid: _Grid, task: _Task, predecessors: list[tuple[_Task, int]]) -> _Placement:
+    """The earliest start at or after the task's current start and its predecessors' gaps
+    at which its people have room on every one of its days."""
+    release, driver = task.start, None
+    for predecessor, gap in predecessors:
+        if predecessor.start + gap > release:
+            release, driver = predecessor.start + gap, predecessor
+    placement = _Placement(release, release, driver)
+    duration = task.source.duration_days
+    bookings = [
+        (booking.person, booking.units, grid.capacity(booking.person) + EPSILON)
+        for booking in task.source.bookings
+    ]
+    if duration <= 0 or not bookings or any(units > limit for _, units, limit in bookings):
+        return placement  # no load, or a load no day can hold: it stays over capacity
+    load, axis = grid.load, task.bid.axis
+    candidate = cursor = release
+    while True:
+        for offset, ordinal in enumerate(axis.days(cursor, SCAN_DAYS)):
+            busy = [
+                person
+                for person, units, limit in bookings
+                if load.get((person, ordinal), 0.0) + units > limit
+            ]
+            if busy:
+                _note_blockers(grid, placement, busy, ordinal)
+                candidate = cursor + offset + 1
+            elif cursor + offset + 1 - candidate == duration:
+                placement.start = candidate
+                return placement
+        cursor += SCAN_DAYS
 
 
-def _reason(step: _Candidate, who: str, ordinal: int) -> tuple[MoveReason, str]:
-    day = date.fromordinal(ordinal).isoformat()
-    bid = step.task.bid.source
-    if all(new <= task.late_start for task, new in step.starts.values()):
-        return "within_float", f"frees {who} on {day} within the float of {bid.name}"
-    return "delay_lower_priority", f"frees {who} on {day}: {bid.name} has lower priority"
+def _note_blockers(grid: _Grid, placement: _Placement, people: list[str], ordinal: int) -> None:
+    for person in people:
+        placement.busy_people.add(person)
+        for other in grid.occupants[(person, ordinal)]:
+            placement.blocking_bids.add(id(other.bid))
+            placement.fixed_in_the_way = placement.fixed_in_the_way or not other.movable
 
 
-def _breaches_deadline(bid: _Bid, finish: int) -> bool:
-    deadline = bid.source.submission_deadline
-    return deadline is not None and finish > bid.finish and bid.axis.day(finish - 1) > deadline
+def _reason(
+    grid: _Grid, task: _Task, placement: _Placement, foreign_delay: set[int]
+) -> tuple[MoveReason, str]:
+    """Within float when the task still starts by its late start; otherwise a delay, caused by
+    another bid (higher priority, or fixed work) or by the bid's own work alone."""
+    bid = task.bid
+    others = placement.blocking_bids - {id(bid)}
+    why = _why(grid, placement, bool(others))
+    if task.start <= task.late_start:
+        return "within_float", f"within the float of {bid.source.name}: {why}"
+    inherited = placement.driver is not None and id(placement.driver) in foreign_delay
+    if others or (inherited and placement.release > task.late_start):
+        foreign_delay.add(id(task))
+        return "delay_lower_priority", f"{bid.source.name} has lower priority: {why}"
+    return "delay_own_bid", f"{bid.source.name}'s own work: {why}"
+
+
+def _why(grid: _Grid, placement: _Placement, other_bids: bool) -> str:
+    parts = []
+    if placement.start > placement.release:
+        people = ", ".join(sorted(grid.names.get(p, p) for p in placement.busy_people))
+        where = "other bids" if other_bids else "this bid"
+        fixed = " (work that cannot move)" if placement.fixed_in_the_way else ""
+        parts.append(f"{people} busy on {where}{fixed}")
+    if placement.driver is not None:
+        parts.append(f"after {placement.driver.source.name}")
+    return "; ".join(parts) or "follows its predecessors"
 
 
 def _moves(
@@ -687,5 +676,8 @@ def _breaches(bids: Sequence[_Bid], original_finish: dict[int, int]) -> tuple[De
         finish = bid.finish_date()
         if finish > deadline:
             late = (finish - deadline).days
-            breaches.append(DeadlineBreach(bid.source.id, bid.source.name, deadline, finish, late))
+            working = bid.finish - bid.axis.index_of(deadline + timedelta(days=1))
+            breaches.append(
+                DeadlineBreach(bid.source.id, bid.source.name, deadline, finish, late, working)
+            )
     return tuple(breaches)

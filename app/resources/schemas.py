@@ -74,7 +74,7 @@ class ProposedMove(BaseModel):
     old_start: dt.date
     new_start: dt.date
     shift_days: int
-    reason: Literal["within_float", "delay_lower_priority"]
+    reason: Literal["within_float", "delay_lower_priority", "delay_own_bid"]
     detail: str
 
 
@@ -83,7 +83,8 @@ class DeadlineBreachWarning(BaseModel):
     bid_title: str
     submission_deadline: dt.date
     new_finish: dt.date
-    days_late: int
+    days_late: int  # calendar days
+    working_days_late: int  # on the bid's calendar
     warning: str
 
 

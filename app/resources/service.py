@@ -6,9 +6,10 @@ The translation:
   books its owner for the owner's ``allocation_percent`` on that bid's team (the largest of
   their roles; 100 % when the owner is not on the team). Everyone's capacity is one working day
   per working day. A bid without a win probability counts as certain (100 %).
-- Work that has started, has progress, or is pinned by a constraint other than ASAP/SNET is
-  not movable; neither is any task of a bid outside the selection of a proposal (its load
-  still counts: a person's load is the sum over *all* open bids).
+- Work (tasks and milestones) that has started, has progress, or is pinned by a constraint
+  other than ASAP/SNET is not movable (nor, in a proposal, the work that must precede it);
+  neither is any task of a bid outside the selection of a proposal (its load still counts: a
+  person's load is the sum over *all* open bids).
 - Links between non-summary tasks become start gaps (``wbs.portfolio_level.start_gap``).
 
 Who sees what: PMO and finance see everyone; a lead sees the people on the teams of the bids
@@ -67,6 +68,9 @@ from wbs.portfolio_level import (
 from wbs.portfolio_level import Person as LoadPerson
 
 MOVABLE_CONSTRAINTS = (None, "ASAP", "SNET")
+# a milestone carries no load but follows its predecessors: were it fixed, the work before it
+# could not move either (leveling keeps every link)
+MOVABLE_KINDS = ("task", "milestone")
 READ_ROLES = ("pmo", "finance", "lead", "member")
 
 
@@ -262,7 +266,7 @@ def _scheduled(row: Any, shares: dict[int, int], movable_bid: bool) -> Scheduled
         bookings = (Booking(str(row.owner_id), shares.get(row.owner_id, 100) / 100),)
     movable = (
         movable_bid
-        and row.kind == "task"
+        and row.kind in MOVABLE_KINDS
         and row.actual_start is None
         and not row.percent_complete
         and row.constraint_type in MOVABLE_CONSTRAINTS
@@ -425,8 +429,10 @@ def proposal_json(view: PortfolioView, result: LevelingProposal) -> dict[str, An
                 "submission_deadline": breach.submission_deadline,
                 "new_finish": breach.new_finish,
                 "days_late": breach.days_late,
-                "warning": f"{breach.bid_name} would finish {breach.days_late} days after "
-                f"its submission deadline {breach.submission_deadline.isoformat()}",
+                "working_days_late": breach.working_days_late,
+                "warning": f"{breach.bid_name} would finish {breach.days_late} days "
+                f"({breach.working_days_late} working days) after its submission deadline "
+                f"{breach.submission_deadline.isoformat()}",
             }
             for breach in result.deadline_breaches
         ],

@@ -104,6 +104,32 @@ def test_proposal_then_accept_removes_the_conflict(client, pmo, double_booking):
     assert {"constraint_type", "constraint_date"} <= {entry["field"] for entry in journal}
 
 
+def test_a_milestone_moves_with_its_task_and_a_late_bid_is_flagged(
+    client, pmo, make_user, make_bid, make_task, make_link
+):
+    """B's submission milestone follows b1, due Tue 2 March: b1 waits for A until Thursday, the
+    milestone goes along (a fixed milestone would pin b1), and B ends three days late."""
+    consultant = make_user("member")
+    a = make_bid(value="5000000.00", win_probability_percent=50)
+    b = make_bid(value="1000000.00", win_probability_percent=40, submission_deadline="2027-03-02")
+    make_task(a["id"], name="方案设计 A", duration_days=3, owner_id=consultant.person_id)
+    b1 = make_task(b["id"], name="技术交流 B", duration_days=2, owner_id=consultant.person_id)
+    handover = make_task(b["id"], name="递交 Submission", duration_days=0, kind="milestone")
+    make_link(b["id"], b1["id"], handover["id"], type="FS", lag_days=0)
+    response = _propose(client, pmo.headers, {"a": a, "b": b})
+    assert response.status_code == 200, response.text
+    proposal = response.json()
+    assert [(m["task_id"], m["new_start"]) for m in proposal["moves"]] == [
+        (b1["id"], "2027-03-04"),
+        (handover["id"], "2027-03-08"),
+    ]
+    (breach,) = proposal["deadline_breaches"]
+    assert (breach["bid_id"], breach["new_finish"]) == (b["id"], "2027-03-05")
+    assert (breach["days_late"], breach["working_days_late"]) == (3, 3)
+    ours = [run for run in proposal["remaining"] if run["person_id"] == consultant.person_id]
+    assert ours == []  # other tests' bids may stay in the database, fixed and in conflict
+
+
 def test_accepting_a_stale_proposal_is_412(client, pmo, double_booking):
     proposal = _propose(client, pmo.headers, double_booking).json()
     path = f"/api/v1/tasks/{double_booking['a1']['id']}"

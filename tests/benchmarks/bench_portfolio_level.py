@@ -1,7 +1,8 @@
 """Portfolio resource conflicts (issue 6): 300 open bids of 50 tasks each booking 40 people
 (a team of four per bid, two tasks in three booking one of them, chains with parallel
 branches, bids starting over two years, CN calendar): the load per person and day, the
-over-allocations, and a leveling proposal (timed once: it is the slow one).
+over-allocations, and a leveling proposal (a serial schedule-generation pass over the whole
+portfolio), with the conflicts before and after it.
 
 Target (ours): each step at most 2 s median on this 2-core machine, so the PMO page and the
 API answer interactively for a portfolio well beyond a real marketing PMO's.
@@ -10,7 +11,6 @@ API answer interactively for a portfolio well beyond a real marketing PMO's.
 from __future__ import annotations
 
 import random
-import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -86,9 +86,8 @@ def run() -> list[BenchRow]:
     data = portfolio()
     load = median_seconds(lambda: daily_loads(data), repeats=3)
     conflicts = median_seconds(lambda: over_allocations(data), repeats=3)
-    started = time.perf_counter()
+    proposal = median_seconds(lambda: propose_leveling(data), repeats=3)
     result = propose_leveling(data)
-    proposal = time.perf_counter() - started
     label = f"{BIDS} bids x {TASKS} tasks, {PEOPLE} people"
     target = f"<= {TARGET_SECONDS:.0f} s"
     return [
@@ -111,8 +110,9 @@ def run() -> list[BenchRow]:
             proposal <= TARGET_SECONDS,
         ),
         BenchRow(
-            "portfolio leveling: conflicts before -> remaining, moves",
-            f"{len(result.before)} -> {len(result.remaining)}, {len(result.moves)} moves",
+            "portfolio leveling: conflicts before -> remaining, moves, deadline breaches",
+            f"{len(result.before)} -> {len(result.remaining)}, {len(result.moves)} moves, "
+            f"{len(result.deadline_breaches)} breaches",
         ),
     ]
 

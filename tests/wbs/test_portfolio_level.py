@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from wbs.portfolio_level import (
@@ -186,18 +188,66 @@ def test_deadline_breach_is_reported_with_days_late():
         date(2027, 1, 6),
         date(2027, 1, 12),
     )
-    assert breach.days_late == 6
+    assert (breach.days_late, breach.working_days_late) == (6, 4)
 
 
-def test_a_non_breaching_delay_is_preferred_to_a_breaching_one():
-    # C has the lowest priority but a tight deadline; B can wait without breaching
+def test_the_lowest_priority_bid_waits_even_past_its_deadline_and_says_so():
+    # C has the lowest priority and a tight deadline: priority decides, the breach is reported
     a = bid("A", [task("a1", 0, 3)], value=9_000_000)
     b = bid("B", [task("b1", 0, 3)], value=2_000_000)
     c = bid("C", [task("c1", 0, 3)], value=1_000_000, deadline=day(3))
     people = (Person("chen", "Chen", capacity=2),)
     proposal = propose_leveling(Portfolio((a, b, c), people))
-    assert [(m.bid, m.task) for m in proposal.moves] == [("B", "b1")]
-    assert proposal.deadline_breaches == ()
+    assert [(m.bid, m.task, m.new_start) for m in proposal.moves] == [("C", "c1", day(3))]
+    (breach,) = proposal.deadline_breaches
+    assert (breach.bid, breach.new_finish, breach.days_late, breach.working_days_late) == (
+        "C",
+        day(5),
+        day(5).toordinal() - day(3).toordinal(),
+        2,
+    )
+
+
+def test_tasks_of_one_bid_competing_for_one_person_are_an_own_bid_delay():
+    a = bid("A", [task("a1", 0, 3), task("a2", 0, 2)])
+    (move,) = propose_leveling(Portfolio((a,), (CHEN,))).moves
+    assert (move.task, move.new_start, move.reason) == ("a2", day(3), "delay_own_bid")
+
+
+def test_work_before_fixed_work_stays_and_the_rest_waits_for_both():
+    # b1 must finish before b2, which has started: b1 stays although A has priority
+    a = bid("A", [task("a1", 0, 2)], value=9_000_000)
+    b = bid(
+        "B",
+        [task("b1", 0, 2), task("b2", 2, 2, person="zhao", movable=False)],
+        links=[StartLink("b1", "b2", 2)],
+    )
+    proposal = propose_leveling(Portfolio((a, b), (CHEN, Person("zhao", "赵敏"))))
+    assert [(m.bid, m.task, m.new_start) for m in proposal.moves] == [("A", "a1", day(2))]
+    assert proposal.remaining == ()
+
+
+def test_a_milestone_shown_on_its_predecessors_finish_date_is_not_a_move():
+    # a1 runs Mon-Tue; the milestone after it is shown on Tuesday, as schedules show it
+    a = bid(
+        "A",
+        [task("a1", 0, 2), task("done", 1, 0, person=None)],
+        links=[StartLink("a1", "done", 2)],
+    )
+    assert propose_leveling(Portfolio((a,), (CHEN,))).moves == ()
+
+
+def test_over_allocation_of_fixed_work_remains_and_movable_work_goes_around_it():
+    a = bid("A", [task("a1", 0, 2, movable=False)], value=1)
+    b = bid("B", [task("b1", 0, 2, movable=False)], value=1)
+    c = bid("C", [task("c1", 1, 2)], value=9_000_000)
+    portfolio = Portfolio((a, b, c), (CHEN,))
+    proposal = propose_leveling(portfolio)
+    assert [(m.task, m.new_start, m.reason) for m in proposal.moves] == [
+        ("c1", day(2), "delay_lower_priority")
+    ]
+    (remaining,) = proposal.remaining
+    assert (remaining.first_day, remaining.days, remaining.bids) == (day(0), 2, ("A", "B"))
 
 
 def test_capacity_above_one_only_moves_what_exceeds_it():
@@ -237,6 +287,7 @@ def test_start_gap_of_each_link_type():
 
 
 def random_portfolio(seed: int) -> Portfolio:
+    """2-5 bids of chained tasks on four people; a bid's first task has sometimes started."""
     rng = random.Random(seed)
     people = tuple(Person(f"p{i}", f"P{i}", capacity=rng.choice([1, 1, 1.5, 2])) for i in range(4))
     bids = []
@@ -253,6 +304,7 @@ def random_portfolio(seed: int) -> Portfolio:
                     total_float=rng.choice([0, 0, 2, 5]),
                     person=rng.choice([p.id for p in people]),
                     units=rng.choice([0.5, 1.0]),
+                    movable=index > 0 or rng.random() < 0.7,
                 )
             )
             starts.append(start)
@@ -272,25 +324,87 @@ def random_portfolio(seed: int) -> Portfolio:
     return Portfolio(tuple(bids), people)
 
 
+def fixed_only(portfolio):
+    """The portfolio with its movable work left out: what leveling cannot change."""
+    return Portfolio(
+        tuple(
+            bid(b.id, [t for t in b.tasks if not t.movable], value=b.value) for b in portfolio.bids
+        ),
+        portfolio.people,
+    )
+
+
+def working_index(day_: date) -> int:
+    return int(np.busday_count(MONDAY, day_))
+
+
+def new_starts(portfolio, proposal):
+    moved = {(m.bid, m.task): m.new_start for m in proposal.moves}
+    return {(b.id, t.id): moved.get((b.id, t.id), t.start) for b in portfolio.bids for t in b.tasks}
+
+
 @pytest.mark.parametrize("seed", range(40))
-def test_random_proposals_never_add_over_allocation_and_match_an_independent_recount(seed):
+def test_random_proposals_leave_only_fixed_over_allocation_by_an_independent_recount(seed):
     portfolio = random_portfolio(seed)
     proposal = propose_leveling(portfolio)
     before = over_cells(portfolio, ())
     after = over_cells(portfolio, proposal.moves)
-    assert after <= before
+    assert after == over_cells(fixed_only(portfolio), ()) and after <= before
     reported = {
         (run.person, run.first_day) for run in proposal.remaining
     }  # every remaining run starts on a cell the recount still finds over capacity
     assert reported <= after
     assert sum(run.days for run in proposal.remaining) == len(after)
     for move in proposal.moves:
-        assert move.new_start > move.old_start and move.shift_days > 0
-        if move.reason == "within_float":
-            source = next(
-                t for b in portfolio.bids if b.id == move.bid for t in b.tasks if t.id == move.task
-            )
-            assert move.shift_days <= source.total_float_days
+        source = next(
+            t for b in portfolio.bids if b.id == move.bid for t in b.tasks if t.id == move.task
+        )
+        assert source.movable and move.new_start > move.old_start and move.shift_days > 0
+        within = move.shift_days <= source.total_float_days
+        assert (move.reason == "within_float") == within
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_every_link_holds_with_its_gap_after_leveling(seed):
+    portfolio = random_portfolio(seed)
+    starts = new_starts(portfolio, propose_leveling(portfolio))
+    for schedule in portfolio.bids:
+        for link in schedule.links:
+            successor = working_index(starts[(schedule.id, link.successor)])
+            predecessor = working_index(starts[(schedule.id, link.predecessor)])
+            assert successor >= predecessor + link.start_gap_days
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_bid_is_never_delayed_by_a_lower_priority_one(seed):
+    # the bids from the top down: adding the movable work of lower bids changes nothing above
+    portfolio = random_portfolio(seed)
+    full = new_starts(portfolio, propose_leveling(portfolio))
+    ranked = sorted(portfolio.bids, key=lambda b: (-b.priority, b.submission_deadline, b.id))
+    fixed = {b.id: b for b in fixed_only(portfolio).bids}
+    for rank, schedule in enumerate(ranked):
+        upper = [*ranked[: rank + 1], *(fixed[b.id] for b in ranked[rank + 1 :])]
+        alone = Portfolio(tuple(upper), portfolio.people)
+        partial = new_starts(alone, propose_leveling(alone))
+        for item in schedule.tasks:
+            assert partial[(schedule.id, item.id)] == full[(schedule.id, item.id)]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_proposal_does_not_depend_on_input_order(seed):
+    portfolio = random_portfolio(seed)
+    proposal = propose_leveling(portfolio)
     assert propose_leveling(portfolio) == proposal
-    shuffled = Portfolio(tuple(reversed(portfolio.bids)), portfolio.people)
+    rng = random.Random(seed)
+    shuffled = Portfolio(
+        tuple(
+            replace(
+                b,
+                tasks=tuple(rng.sample(b.tasks, len(b.tasks))),
+                links=tuple(rng.sample(b.links, len(b.links))),
+            )
+            for b in rng.sample(portfolio.bids, len(portfolio.bids))
+        ),
+        tuple(rng.sample(portfolio.people, len(portfolio.people))),
+    )
     assert propose_leveling(shuffled) == proposal

@@ -1,0 +1,1069 @@
+"""The authorization matrix: every API operation x every role (and anonymous) x own/other bid.
+
+The expected outcome of each cell comes from the rules of ``app/auth/permissions.py``, written
+down once below as small policies (``bid_read``, ``bid_write``, ``roles(...)``...). Each
+operation has one ``Entry``: its policy and how to build a request against the ``own`` or the
+``other`` bid (fresh objects for destructive writes, a fresh ETag for ``If-Match``).
+
+The cast (``World``):
+- ``own`` bid: led by ``lead``, owned by the org unit of ``viewer``, ``member`` on its team and
+  owner of its task ``own_task``.
+- ``other`` bid: led by another lead, another org unit, nobody of the cast on its team.
+- ``pmo`` and ``finance`` read both; ``anonymous`` sends no token.
+- For an account's relations (``app/accounts/access.py``) ``own``/``other`` is the account:
+  ``own`` carries both bids above (so the cast reads it), ``other`` only a bid of the other unit
+  and lead. Each has a stakeholder and an influence link; bids like ``own``'s and ``other``'s
+  are held for the PMO's arbitration against a third unit's bid for the same product line.
+
+Adding an endpoint: add an ``Entry`` to ``MATRIX`` keyed ``"METHOD /path"`` as in the OpenAPI
+schema; ``test_every_operation_has_an_entry`` lists every operation without one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.app.conftest import TestUser, unique
+
+ROLES = ("pmo", "lead", "member", "finance", "viewer", "anonymous")
+WHICH = ("own", "other")
+OK = "ok"
+Outcome = str | int  # OK, or the refusing status (401, 403, 404)
+Policy = Callable[[str, str], Outcome]
+
+_dates = itertools.count(1)
+
+
+# --- the rules of app/auth/permissions.py, as data -------------------------------------------
+
+
+def can_read(role: str, which: str) -> bool:
+    return role in ("pmo", "finance") or which == "own"
+
+
+def can_write(role: str, which: str) -> bool:
+    return role == "pmo" or (role == "lead" and which == "own")
+
+
+def public(role: str, which: str) -> Outcome:
+    return OK
+
+
+def signed_in(role: str, which: str) -> Outcome:
+    return OK
+
+
+def roles(*allowed: str) -> Policy:
+    def policy(role: str, which: str) -> Outcome:
+        return OK if role in allowed else 403
+
+    return policy
+
+
+def bid_read(role: str, which: str) -> Outcome:
+    return OK if can_read(role, which) else 404
+
+
+def bid_write(role: str, which: str) -> Outcome:
+    if not can_read(role, which):
+        return 404
+    return OK if can_write(role, which) else 403
+
+
+def bid_read_then(may: Callable[[str, str], bool]) -> Policy:
+    """Readers of the bid get past the 404; ``may`` decides between OK and 403."""
+
+    def policy(role: str, which: str) -> Outcome:
+        if not can_read(role, which):
+            return 404
+        return OK if may(role, which) else 403
+
+    return policy
+
+
+def reports_progress(role: str, which: str) -> bool:
+    """``can_report_progress``: the bid's writers, and the member on their own task."""
+    return can_write(role, which) or (role == "member" and which == "own")
+
+
+def books_costs(role: str, which: str) -> bool:
+    """``costs.service.can_book``: PMO, finance, the bid's writers, the member on own tasks."""
+    return role in ("pmo", "finance") or reports_progress(role, which)
+
+
+def own_or_pmo(missing: int) -> Policy:
+    """Users' own things (their user, tokens): anyone on their own; on others' only the PMO."""
+
+    def policy(role: str, which: str) -> Outcome:
+        return OK if which == "own" or role == "pmo" else missing
+
+    return policy
+
+
+def account_read(role: str, which: str) -> Outcome:
+    """``app.accounts.access.can_read_relations``: the PMO and finance read every account's
+    influence map, coverage, contacts and health; the others those of the accounts with a bid
+    they may read (``own``). Accounts are common knowledge, so the others get 403, not 404."""
+    return OK if role in ("pmo", "finance") or which == "own" else 403
+
+
+def logs_contacts(role: str, which: str) -> Outcome:
+    """``app.accounts.access.CONTACT_LOGGERS``: the PMO, and leads and members on the accounts
+    they may read, log (and take back) their own contacts; finance and viewers only read."""
+    return OK if role == "pmo" or (role in ("lead", "member") and which == "own") else 403
+
+
+def may_see_load(role: str, which: str) -> Outcome:
+    """``app.resources.service.READ_ROLES``: everyone but viewers sees (some of) the load."""
+    return OK if role in ("pmo", "finance", "lead", "member") else 403
+
+
+# --- the cast and its objects ----------------------------------------------------------------
+
+
+@dataclass
+class World:
+    client: TestClient
+    users: dict[str, TestUser]
+    bids: dict[str, dict[str, Any]]
+    tasks: dict[str, dict[str, Any]]
+    closed_bids: dict[str, dict[str, Any]]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pmo(self) -> dict[str, str]:
+        return self.users["pmo"].headers
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.client.post(path, json=body, headers=self.pmo)
+        assert response.status_code in (200, 201), f"setup {path}: {response.text}"
+        return response.json()
+
+    def etag(self, path: str) -> str:
+        response = self.client.get(path, headers=self.pmo)
+        assert response.status_code == 200, f"setup GET {path}: {response.text}"
+        return response.headers["ETag"]
+
+    def bid_id(self, which: str) -> int:
+        return int(self.bids[which]["id"])
+
+    def task(self, which: str, **fields: Any) -> dict[str, Any]:
+        body = {"name": unique("矩阵任务 "), "duration_days": 1, **fields}
+        return self.post(f"/api/v1/bids/{self.bid_id(which)}/tasks", body)
+
+    def person(self) -> dict[str, Any]:
+        return self.post("/api/v1/people", {"name": unique("矩阵人员")})
+
+    def cost(self, which: str, *, pending: bool = False) -> dict[str, Any]:
+        body = {
+            "task_id": self.tasks[which]["id"],
+            "category": "samples_materials" if pending else "travel",
+            "entry_date": "2027-03-02",
+            "amount": "10.00",
+        }
+        return self.post(f"/api/v1/bids/{self.bid_id(which)}/costs", body)
+
+    def bid_like(self, which: str, **fields: Any) -> dict[str, Any]:
+        """A fresh bid with ``which``'s lead, org unit and team (for destructive writes)."""
+        template = self.bids[which]
+        bid = self.post(
+            "/api/v1/bids",
+            {
+                "title": unique("矩阵投标 "),
+                "start_date": "2027-03-01",
+                "submission_deadline": "2027-06-30",
+                "org_unit_id": template["org_unit_id"],
+                "account_id": template["account_id"],
+                "lead_id": template["lead_id"],
+                **fields,
+            },
+        )
+        if which == "own":
+            self.post(
+                f"/api/v1/bids/{bid['id']}/team",
+                {"person_id": self.users["member"].person_id, "kam_role": "sales_rep"},
+            )
+        return bid
+
+    def set_quote_policy(self, policy: str) -> None:
+        path = "/api/v1/accounts/quote-policy"
+        headers = {**self.pmo, "If-Match": self.etag(path)}
+        response = self.client.patch(path, json={"policy": policy}, headers=headers)
+        assert response.status_code == 200, f"setup quote policy: {response.text}"
+
+    def held_bid(self, which: str) -> dict[str, Any]:
+        """A fresh bid like ``which``'s held for the PMO's arbitration: a second quote for the
+        product line a third unit pursues, opened under ``arbitrate`` (then back to the default
+        ``refuse``, which the other test modules sharing the database expect)."""
+        self.set_quote_policy("arbitrate")
+        try:
+            bid = self.bid_like(which, product_line=self.extra["product_line"])
+        finally:
+            self.set_quote_policy("refuse")
+        assert bid["arbitration"] == "pending", f"setup: bid {bid['id']} was not held"
+        return bid
+
+    def account_id(self, which: str) -> int:
+        return int(self.extra["account"][which])
+
+    def stakeholder(self, which: str) -> dict[str, Any]:
+        body = {"name": unique("联系人"), "decision_role": "influencer"}
+        return self.post(f"/api/v1/accounts/{self.account_id(which)}/stakeholders", body)
+
+    def influence_link_body(self, which: str) -> dict[str, Any]:
+        """A link from a fresh stakeholder to the account's own one (links are unique)."""
+        return {
+            "source_id": self.stakeholder(which)["id"],
+            "target_id": self.extra["account_stakeholder"][which],
+        }
+
+    def influence_link(self, which: str) -> dict[str, Any]:
+        path = f"/api/v1/accounts/{self.account_id(which)}/influence-links"
+        return self.post(path, self.influence_link_body(which))
+
+    def coverage(self, which: str) -> dict[str, Any]:
+        stakeholder = self.extra["account_stakeholder"][which]
+        body = {"person_id": self.person()["id"], "strength": 2}
+        return self.post(f"/api/v1/stakeholders/{stakeholder}/coverage", body)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    json: Any = None
+    if_match: str | None = None
+    files: dict[str, Any] | None = None
+    params: dict[str, Any] | None = None
+
+
+Build = Callable[[World, str, str], Request]  # (world, role, which) -> the request
+
+
+@dataclass(frozen=True)
+class Entry:
+    policy: Policy
+    build: Build
+    ok: tuple[int, ...] = (200,)
+    per_bid: bool = True  # False: own/other do not differ (global resources); run once
+
+
+# --- request builders --------------------------------------------------------------------------
+
+
+def get(path: Callable[[World, str], str], **params: Any) -> Build:
+    return lambda w, role, which: Request("GET", path(w, which), params=params or None)
+
+
+def bid_path(suffix: str = "") -> Callable[[World, str], str]:
+    return lambda w, which: f"/api/v1/bids/{w.bid_id(which)}{suffix}"
+
+
+def fixed(path: str) -> Callable[[World, str], str]:
+    return lambda w, which: path
+
+
+def patch(path: Callable[[World, str], str], body: Callable[[], dict[str, Any]]) -> Build:
+    def build(w: World, role: str, which: str) -> Request:
+        target = path(w, which)
+        return Request("PATCH", target, json=body(), if_match=w.etag(target))
+
+    return build
+
+
+def post(path: Callable[[World, str], str], body: Callable[[World, str], Any]) -> Build:
+    return lambda w, role, which: Request("POST", path(w, which), json=body(w, which))
+
+
+def _users_path(w: World, role: str, which: str) -> Request:
+    target = w.users.get(role, w.extra["victim"]) if which == "own" else w.extra["victim"]
+    return Request("GET", f"/api/v1/users/{target.id}")
+
+
+def _revoke_token(w: World, role: str, which: str) -> Request:
+    from sqlalchemy import func, select
+
+    from app.auth.models import ApiToken, User
+    from app.auth.service import issue_token
+
+    owner = w.users.get(role, w.extra["victim"]) if which == "own" else w.extra["victim"]
+    with w.extra["session_factory"]() as session:
+        issue_token(session, session.get(User, owner.id))
+        session.commit()
+        token_id = session.scalar(select(func.max(ApiToken.id)).where(ApiToken.user_id == owner.id))
+    return Request("DELETE", f"/api/v1/tokens/{token_id}")
+
+
+def _patch_user(w: World, role: str, which: str) -> Request:
+    path = f"/api/v1/users/{w.extra['victim'].id}"
+    return Request("PATCH", path, json={"display_name": unique("改名")}, if_match=w.etag(path))
+
+
+def _stakeholder(w: World) -> dict[str, Any]:
+    account = w.bids["own"]["account_id"]
+    body = {"name": unique("联系人"), "decision_role": "influencer"}
+    return w.post(f"/api/v1/accounts/{account}/stakeholders", body)
+
+
+def _delete_stakeholder(w: World, role: str, which: str) -> Request:
+    path = f"/api/v1/stakeholders/{_stakeholder(w)['id']}"
+    return Request("DELETE", path, if_match=w.etag(path))
+
+
+def _add_team_member(w: World, role: str, which: str) -> Request:
+    body = {"person_id": w.person()["id"], "kam_role": "presales_consultant"}
+    return Request("POST", f"/api/v1/bids/{w.bid_id(which)}/team", json=body)
+
+
+def _remove_team_member(w: World, role: str, which: str) -> Request:
+    body = {"person_id": w.person()["id"], "kam_role": "presales_consultant"}
+    member = w.post(f"/api/v1/bids/{w.bid_id(which)}/team", body)
+    version = f'W/"{member["version"]}"'
+    return Request("DELETE", f"/api/v1/team-members/{member['id']}", if_match=version)
+
+
+def _import(w: World, role: str, which: str) -> Request:
+    plan = {
+        "name": unique("导入 "),
+        "start": "2027-01-04",
+        "tasks": [{"id": "t1", "name": "准备", "duration_days": 2}],
+        "links": [],
+    }
+    files = {"file": ("plan.json", json.dumps(plan, ensure_ascii=False), "application/json")}
+    return Request("POST", "/api/v1/bids/import", files=files)
+
+
+def _bid_body(w: World, which: str) -> dict[str, Any]:
+    own = w.bids["own"]
+    return {
+        "title": unique("新投标 "),
+        "start_date": "2027-01-04",
+        "org_unit_id": own["org_unit_id"],
+        "account_id": own["account_id"],
+    }
+
+
+def _rate_body(w: World, which: str) -> dict[str, Any]:
+    day = dt.date(2030, 1, 1) + dt.timedelta(days=next(_dates))
+    return {"base": "USD", "quote": "CNY", "rate": "7.1", "effective_date": day.isoformat()}
+
+
+def _cost_action(action: str, *, pending: bool) -> Build:
+    def build(w: World, role: str, which: str) -> Request:
+        entry = w.cost(which, pending=pending)
+        path = f"/api/v1/costs/{entry['id']}"
+        return Request("POST", f"{path}/{action}", if_match=w.etag(path))
+
+    return build
+
+
+def _delete_cap(w: World, role: str, which: str) -> Request:
+    cap = w.post(
+        f"/api/v1/bids/{w.bid_like(which)['id']}/spending-caps",
+        {"kind": "category", "category": "other", "amount": "999999.00"},
+    )
+    path = f"/api/v1/spending-caps/{cap['id']}"
+    return Request("DELETE", path, if_match=f'W/"{cap["version"]}"')
+
+
+def _put_template(w: World, role: str, which: str) -> Request:
+    source = {"extends": w.extra["template_id"], "name": "矩阵模板"}
+    return Request("PUT", f"/api/v1/templates/{unique('matrix-')}", json=source)
+
+
+def _close_out(w: World, role: str, which: str) -> Request:
+    bid = w.bid_like(which)
+    return Request("POST", f"/api/v1/bids/{bid['id']}/close-out", json={"outcome": "lost"})
+
+
+def _delete_task(w: World, role: str, which: str) -> Request:
+    path = f"/api/v1/tasks/{w.task(which)['id']}"
+    return Request("DELETE", path, if_match=w.etag(path))
+
+
+def _patch_progress(w: World, role: str, which: str) -> Request:
+    path = f"/api/v1/tasks/{w.tasks[which]['id']}"
+    body = {"percent_complete": next(_dates) % 90 + 1}
+    return Request("PATCH", path, json=body, if_match=w.etag(path))
+
+
+def _restore_task(w: World, role: str, which: str) -> Request:
+    path = f"/api/v1/tasks/{w.task(which)['id']}"
+    response = w.client.patch(
+        path, json={"name": unique("改后 ")}, headers={**w.pmo, "If-Match": w.etag(path)}
+    )
+    assert response.status_code == 200, response.text
+    journal = w.client.get(
+        f"/api/v1/bids/{w.bid_id(which)}/journal",
+        params={"entity": "tasks", "entity_id": path.rsplit("/", 1)[1]},
+        headers=w.pmo,
+    ).json()
+    entry = next(item for item in journal["items"] if item["field"] == "name")
+    return Request(
+        "POST", f"{path}/restore", json={"journal_id": entry["id"]}, if_match=w.etag(path)
+    )
+
+
+def _link(w: World, role: str, which: str) -> Request:
+    first, second = w.task(which), w.task(which)
+    body = {"predecessor_id": first["id"], "successor_id": second["id"], "type": "FS"}
+    return Request("POST", f"/api/v1/bids/{w.bid_id(which)}/dependencies", json=body)
+
+
+def _delete_link(w: World, role: str, which: str) -> Request:
+    first, second = w.task(which), w.task(which)
+    link = w.post(
+        f"/api/v1/bids/{w.bid_id(which)}/dependencies",
+        {"predecessor_id": first["id"], "successor_id": second["id"]},
+    )
+    path = f"/api/v1/dependencies/{link['id']}"
+    return Request("DELETE", path, if_match=w.etag(path))
+
+
+def _task_path(w: World, which: str) -> str:
+    return f"/api/v1/tasks/{w.tasks[which]['id']}"
+
+
+def _extra(key: str, template: str) -> Callable[[World, str], str]:
+    return lambda w, which: template.format(
+        w.extra[key][which] if isinstance(w.extra[key], dict) else w.extra[key]
+    )
+
+
+def _account(w: World, which: str) -> str:
+    return f"/api/v1/accounts/{w.bids['own']['account_id']}"
+
+
+def _named(body: dict[str, Any]) -> Callable[[World, str], dict[str, Any]]:
+    """A body whose ``"*"`` values become unique names (and ``"user"`` a unique username)."""
+
+    def fresh(value: Any) -> Any:
+        if value == "*":
+            return unique("名")
+        return unique("user") if value == "user" else value
+
+    return lambda w, which: {key: fresh(value) for key, value in body.items()}
+
+
+def _account_path(suffix: str = "") -> Callable[[World, str], str]:
+    return lambda w, which: f"/api/v1/accounts/{w.account_id(which)}{suffix}"
+
+
+def _stakeholder_path(suffix: str) -> Callable[[World, str], str]:
+    return lambda w, which: f"/api/v1/stakeholders/{w.extra['account_stakeholder'][which]}{suffix}"
+
+
+def _contact_body(w: World, which: str) -> dict[str, Any]:
+    day = dt.date.today() - dt.timedelta(days=next(_dates) % 300 + 1)
+    return {"contact_date": day.isoformat(), "channel": "call", "note": "矩阵拜访"}
+
+
+def _delete_influence_link(w: World, role: str, which: str) -> Request:
+    path = f"/api/v1/influence-links/{w.influence_link(which)['id']}"
+    return Request("DELETE", path, if_match=w.etag(path))
+
+
+def _patch_coverage(w: World, role: str, which: str) -> Request:
+    coverage = w.coverage(which)
+    path = f"/api/v1/coverage/{coverage['id']}"
+    return Request("PATCH", path, json={"strength": 3}, if_match=f'W/"{coverage["version"]}"')
+
+
+def _delete_coverage(w: World, role: str, which: str) -> Request:
+    coverage = w.coverage(which)
+    path = f"/api/v1/coverage/{coverage['id']}"
+    return Request("DELETE", path, if_match=f'W/"{coverage["version"]}"')
+
+
+def _take_back_contact(w: World, role: str, which: str) -> Request:
+    """The caller's own contact where they may log one, else the PMO's (that only its logger or
+    the PMO takes a contact back is ``test_account_view``'s)."""
+    path = _stakeholder_path("/contacts")(w, which)
+    body = _contact_body(w, which)
+    headers = w.users[role].headers if role in w.users else {}
+    mine = w.client.post(path, json=body, headers=headers)
+    contact = mine.json() if mine.status_code == 201 else w.post(path, body)
+    target = f"/api/v1/contacts/{contact['id']}"
+    return Request("DELETE", target, if_match=f'W/"{contact["version"]}"')
+
+
+def _decide_arbitration(w: World, role: str, which: str) -> Request:
+    path = f"/api/v1/bids/{w.held_bid(which)['id']}"
+    body = {"decision": "reject", "reason": "矩阵仲裁"}
+    return Request("POST", f"{path}/arbitration", json=body, if_match=w.etag(path))
+
+
+def _tick_gate(w: World, role: str, which: str) -> Request:
+    path = bid_path(f"/gates/{w.bids[which]['stage']}")(w, which)
+    body = {"checked": {w.extra["gate_item"][which]: next(_dates) % 2 == 0}}
+    return Request("PATCH", path, json=body, if_match=w.etag(path))
+
+
+def _review_gate(w: World, role: str, which: str) -> Request:
+    bid = w.bid_like(which)
+    path = f"/api/v1/bids/{bid['id']}"
+    body = {"decision": "stop", "comment": "矩阵评审"}
+    return Request("POST", f"{path}/gates/{bid['stage']}/review", json=body, if_match=w.etag(path))
+
+
+def _override_win_probability(w: World, role: str, which: str) -> Request:
+    path = bid_path("/win-probability")(w, which)
+    body = {"percent": next(_dates) % 100, "reason": unique("矩阵理由 ")}
+    return Request("POST", path, json=body, if_match=w.etag(path))
+
+
+def _clear_win_probability(w: World, role: str, which: str) -> Request:
+    path = bid_path("/win-probability")(w, which)
+    return Request("DELETE", path, if_match=w.etag(path))
+
+
+def _proposal_body(w: World, which: str) -> dict[str, Any]:
+    return {"bid_ids": [w.bid_id("own")], "level_from": "2027-03-01"}
+
+
+def _accept_proposal(w: World, role: str, which: str) -> Request:
+    """A fresh proposal of the PMO's, accepted as the caller."""
+    body = _proposal_body(w, which)
+    proposal = w.post("/api/v1/resources/leveling-proposals", body)
+    moves = [{"task_id": m["task_id"], "new_start": m["new_start"]} for m in proposal["moves"]]
+    accept = {**body, "fingerprint": proposal["fingerprint"], "moves": moves}
+    return Request("POST", "/api/v1/resources/leveling-proposals/accept", json=accept)
+
+
+# --- the matrix --------------------------------------------------------------------------------
+
+MATRIX: dict[str, Entry] = {
+    # accounts: every signed-in user reads; the PMO and leads write
+    "GET /api/v1/accounts": Entry(signed_in, get(fixed("/api/v1/accounts")), per_bid=False),
+    "POST /api/v1/accounts": Entry(
+        roles("pmo", "lead"), post(fixed("/api/v1/accounts"), _named({"name": "*"})), (201,), False
+    ),
+    "GET /api/v1/accounts/{account_id}": Entry(signed_in, get(_account), per_bid=False),
+    "PATCH /api/v1/accounts/{account_id}": Entry(
+        roles("pmo", "lead"), patch(_account, lambda: {"industry": unique("IT")}), per_bid=False
+    ),
+    "GET /api/v1/accounts/{account_id}/stakeholders": Entry(
+        signed_in, get(lambda w, which: _account(w, which) + "/stakeholders"), per_bid=False
+    ),
+    "POST /api/v1/accounts/{account_id}/stakeholders": Entry(
+        roles("pmo", "lead"),
+        post(
+            lambda w, which: _account(w, which) + "/stakeholders",
+            _named({"name": "*", "decision_role": "decision_maker"}),
+        ),
+        (201,),
+        False,
+    ),
+    "GET /api/v1/stakeholders/{stakeholder_id}": Entry(
+        signed_in, get(_extra("stakeholder", "/api/v1/stakeholders/{}")), per_bid=False
+    ),
+    "PATCH /api/v1/stakeholders/{stakeholder_id}": Entry(
+        roles("pmo", "lead"),
+        patch(_extra("stakeholder", "/api/v1/stakeholders/{}"), lambda: {"title": unique("总监")}),
+        per_bid=False,
+    ),
+    "DELETE /api/v1/stakeholders/{stakeholder_id}": Entry(
+        roles("pmo", "lead"), _delete_stakeholder, (204,), False
+    ),
+    # account relations (app/accounts/access.py): the PMO writes the map and coverage, readers
+    # of a bid on the account read them, leads and members log their own contacts
+    "GET /api/v1/accounts/{account_id}/health": Entry(account_read, get(_account_path("/health"))),
+    "GET /api/v1/accounts/at-risk": Entry(
+        signed_in, get(fixed("/api/v1/accounts/at-risk"), level="all"), per_bid=False
+    ),
+    "GET /api/v1/accounts/{account_id}/influence-map": Entry(
+        account_read, get(_account_path("/influence-map"))
+    ),
+    "GET /api/v1/accounts/{account_id}/influence-links": Entry(
+        account_read, get(_account_path("/influence-links"))
+    ),
+    "POST /api/v1/accounts/{account_id}/influence-links": Entry(
+        roles("pmo"),
+        post(_account_path("/influence-links"), lambda w, which: w.influence_link_body(which)),
+        (201,),
+    ),
+    "GET /api/v1/influence-links/{link_id}": Entry(
+        account_read, get(_extra("influence_link", "/api/v1/influence-links/{}"))
+    ),
+    "PATCH /api/v1/influence-links/{link_id}": Entry(
+        roles("pmo"),
+        patch(
+            _extra("influence_link", "/api/v1/influence-links/{}"),
+            lambda: {"strength": next(_dates) % 3 + 1},
+        ),
+    ),
+    "DELETE /api/v1/influence-links/{link_id}": Entry(roles("pmo"), _delete_influence_link, (204,)),
+    "GET /api/v1/stakeholders/{stakeholder_id}/coverage": Entry(
+        account_read, get(_stakeholder_path("/coverage"))
+    ),
+    "POST /api/v1/stakeholders/{stakeholder_id}/coverage": Entry(
+        roles("pmo"),
+        post(_stakeholder_path("/coverage"), lambda w, which: {"person_id": w.person()["id"]}),
+        (201,),
+    ),
+    "PATCH /api/v1/coverage/{coverage_id}": Entry(roles("pmo"), _patch_coverage),
+    "DELETE /api/v1/coverage/{coverage_id}": Entry(roles("pmo"), _delete_coverage, (204,)),
+    "GET /api/v1/accounts/{account_id}/contacts": Entry(
+        account_read, get(_account_path("/contacts"))
+    ),
+    "GET /api/v1/stakeholders/{stakeholder_id}/contacts": Entry(
+        account_read, get(_stakeholder_path("/contacts"))
+    ),
+    "POST /api/v1/stakeholders/{stakeholder_id}/contacts": Entry(
+        logs_contacts, post(_stakeholder_path("/contacts"), _contact_body), (201,)
+    ),
+    "DELETE /api/v1/contacts/{contact_id}": Entry(logs_contacts, _take_back_contact, (204,)),
+    # one quote per account (app/accounts/quotes.py): the policy and the decisions are the PMO's
+    "GET /api/v1/accounts/duplicates": Entry(
+        roles("pmo"), get(fixed("/api/v1/accounts/duplicates")), per_bid=False
+    ),
+    "GET /api/v1/accounts/quote-policy": Entry(
+        roles("pmo"), get(fixed("/api/v1/accounts/quote-policy")), per_bid=False
+    ),
+    "PATCH /api/v1/accounts/quote-policy": Entry(
+        roles("pmo"),
+        patch(fixed("/api/v1/accounts/quote-policy"), lambda: {"policy": "refuse"}),
+        per_bid=False,
+    ),
+    "GET /api/v1/accounts/arbitrations": Entry(
+        roles("pmo"), get(fixed("/api/v1/accounts/arbitrations")), per_bid=False
+    ),
+    "GET /api/v1/bids/{bid}/arbitration": Entry(
+        bid_read, get(lambda w, which: f"/api/v1/bids/{w.extra['held'][which]}/arbitration")
+    ),
+    "POST /api/v1/bids/{bid}/arbitration": Entry(
+        bid_read_then(lambda role, which: role == "pmo"), _decide_arbitration
+    ),
+    # users and tokens
+    "GET /api/v1/me": Entry(signed_in, get(fixed("/api/v1/me")), per_bid=False),
+    "GET /api/v1/users": Entry(roles("pmo"), get(fixed("/api/v1/users")), per_bid=False),
+    "POST /api/v1/users": Entry(
+        roles("pmo"),
+        post(fixed("/api/v1/users"), _named({"username": "user", "display_name": "*"})),
+        (201,),
+        False,
+    ),
+    "GET /api/v1/users/{user_id}": Entry(own_or_pmo(403), _users_path),
+    "PATCH /api/v1/users/{user_id}": Entry(roles("pmo"), _patch_user, per_bid=False),
+    "GET /api/v1/tokens": Entry(signed_in, get(fixed("/api/v1/tokens")), per_bid=False),
+    "POST /api/v1/tokens": Entry(
+        signed_in, post(fixed("/api/v1/tokens"), _named({"name": "*"})), (201,), False
+    ),
+    "DELETE /api/v1/tokens/{token_id}": Entry(own_or_pmo(404), _revoke_token, (204,)),
+    # baselines
+    "GET /api/v1/bids/{bid}/baselines": Entry(bid_read, get(bid_path("/baselines"))),
+    "POST /api/v1/bids/{bid}/baselines": Entry(
+        bid_write, post(bid_path("/baselines"), _named({"name": "*"})), (201,)
+    ),
+    "GET /api/v1/baselines/{baseline_id}": Entry(
+        bid_read, get(_extra("baseline", "/api/v1/baselines/{}"))
+    ),
+    # bids and teams
+    "GET /api/v1/bids": Entry(signed_in, get(fixed("/api/v1/bids")), per_bid=False),
+    "POST /api/v1/bids": Entry(
+        roles("pmo", "lead"), post(fixed("/api/v1/bids"), _bid_body), (201,), False
+    ),
+    "GET /api/v1/bids/{bid}": Entry(bid_read, get(bid_path())),
+    "PATCH /api/v1/bids/{bid}": Entry(
+        bid_write, patch(bid_path(), lambda: {"win_probability_percent": next(_dates) % 100})
+    ),
+    "GET /api/v1/bids/{bid}/team": Entry(bid_read, get(bid_path("/team"))),
+    "POST /api/v1/bids/{bid}/team": Entry(bid_write, _add_team_member, (201,)),
+    "DELETE /api/v1/team-members/{member_id}": Entry(bid_write, _remove_team_member, (204,)),
+    "POST /api/v1/bids/import": Entry(roles("pmo", "lead"), _import, (201,), False),
+    "GET /api/v1/bids/{bid}/export": Entry(bid_read, get(bid_path("/export"), format="json")),
+    # calendars
+    "GET /api/v1/calendars": Entry(signed_in, get(fixed("/api/v1/calendars")), per_bid=False),
+    "POST /api/v1/calendars": Entry(
+        roles("pmo", "lead"), post(fixed("/api/v1/calendars"), _named({"name": "*"})), (201,), False
+    ),
+    "GET /api/v1/calendars/{calendar_id}": Entry(
+        signed_in, get(_extra("calendar", "/api/v1/calendars/{}")), per_bid=False
+    ),
+    "PATCH /api/v1/calendars/{calendar_id}": Entry(
+        roles("pmo"),
+        patch(_extra("calendar", "/api/v1/calendars/{}"), lambda: {"name": unique("日历")}),
+        per_bid=False,
+    ),
+    # costs
+    "GET /api/v1/bids/{bid}/costs": Entry(bid_read, get(bid_path("/costs"))),
+    "POST /api/v1/bids/{bid}/costs": Entry(
+        bid_read_then(books_costs),
+        post(
+            bid_path("/costs"),
+            lambda w, which: {
+                "task_id": w.tasks[which]["id"],
+                "category": "travel",
+                "entry_date": "2027-03-03",
+                "amount": "12.34",
+            },
+        ),
+        (201,),
+    ),
+    "GET /api/v1/costs/{entry_id}": Entry(bid_read, get(_extra("cost", "/api/v1/costs/{}"))),
+    "POST /api/v1/costs/{entry_id}/approve": Entry(
+        bid_read_then(lambda role, which: role == "pmo"), _cost_action("approve", pending=True)
+    ),
+    "POST /api/v1/costs/{entry_id}/reject": Entry(
+        bid_read_then(lambda role, which: role == "pmo"), _cost_action("reject", pending=True)
+    ),
+    "POST /api/v1/costs/{entry_id}/reverse": Entry(
+        bid_read_then(lambda role, which: role == "finance" or can_write(role, which)),
+        _cost_action("reverse", pending=False),
+        (201,),
+    ),
+    "GET /api/v1/exchange-rates": Entry(
+        signed_in, get(fixed("/api/v1/exchange-rates")), per_bid=False
+    ),
+    "POST /api/v1/exchange-rates": Entry(
+        roles("pmo", "finance"), post(fixed("/api/v1/exchange-rates"), _rate_body), (201,), False
+    ),
+    "GET /api/v1/bids/{bid}/spending-caps": Entry(bid_read, get(bid_path("/spending-caps"))),
+    "POST /api/v1/bids/{bid}/spending-caps": Entry(
+        bid_write,
+        post(
+            lambda w, which: f"/api/v1/bids/{w.bid_like(which)['id']}/spending-caps",
+            lambda w, which: {"kind": "category", "category": "bid_fees_bonds", "amount": "9e5"},
+        ),
+        (201,),
+    ),
+    "DELETE /api/v1/spending-caps/{cap_id}": Entry(bid_write, _delete_cap, (204,)),
+    # decomposition, templates, close-out, appraisal
+    "POST /api/v1/bids/{bid}/decompose": Entry(
+        bid_read, post(bid_path("/decompose"), lambda w, which: {"dry_run": True})
+    ),
+    "GET /api/v1/templates": Entry(signed_in, get(fixed("/api/v1/templates")), per_bid=False),
+    "GET /api/v1/templates/{template_id}": Entry(
+        signed_in, get(_extra("template_id", "/api/v1/templates/{}")), per_bid=False
+    ),
+    "PUT /api/v1/templates/{template_id}": Entry(roles("pmo"), _put_template, per_bid=False),
+    "GET /api/v1/bids/{bid}/raci": Entry(bid_read, get(bid_path("/raci"))),
+    "GET /api/v1/bids/{bid}/appraisal": Entry(bid_read, get(bid_path("/appraisal"))),
+    "POST /api/v1/bids/{bid}/close-out": Entry(bid_write, _close_out),
+    "GET /api/v1/bids/{bid}/close-out": Entry(
+        bid_read, get(lambda w, which: f"/api/v1/bids/{w.closed_bids[which]['id']}/close-out")
+    ),
+    "GET /api/v1/bids/{bid}/similar": Entry(bid_read, get(bid_path("/similar"))),
+    "GET /api/v1/calibration": Entry(signed_in, get(fixed("/api/v1/calibration")), per_bid=False),
+    # gantt, health, journal
+    "GET /api/v1/bids/{bid}/gantt": Entry(bid_read, get(bid_path("/gantt"))),
+    "GET /api/v1/portfolio/gantt": Entry(
+        signed_in, get(fixed("/api/v1/portfolio/gantt")), per_bid=False
+    ),
+    "GET /api/v1/health": Entry(public, get(fixed("/api/v1/health")), per_bid=False),
+    "GET /api/v1/bids/{bid}/journal": Entry(bid_write, get(bid_path("/journal"))),
+    "GET /api/v1/journal": Entry(roles("pmo"), get(fixed("/api/v1/journal")), per_bid=False),
+    # org units and people
+    "GET /api/v1/org-units": Entry(signed_in, get(fixed("/api/v1/org-units")), per_bid=False),
+    "POST /api/v1/org-units": Entry(
+        roles("pmo"),
+        post(fixed("/api/v1/org-units"), _named({"code": "*", "name": "*"})),
+        (201,),
+        False,
+    ),
+    "GET /api/v1/org-units/{unit_id}": Entry(
+        signed_in,
+        get(lambda w, which: f"/api/v1/org-units/{w.bids['own']['org_unit_id']}"),
+        per_bid=False,
+    ),
+    "PATCH /api/v1/org-units/{unit_id}": Entry(
+        roles("pmo"),
+        patch(
+            lambda w, which: f"/api/v1/org-units/{w.bids['own']['org_unit_id']}",
+            lambda: {"name_en": unique("Unit ")},
+        ),
+        per_bid=False,
+    ),
+    "GET /api/v1/people": Entry(signed_in, get(fixed("/api/v1/people")), per_bid=False),
+    "POST /api/v1/people": Entry(
+        roles("pmo", "lead"), post(fixed("/api/v1/people"), _named({"name": "*"})), (201,), False
+    ),
+    "GET /api/v1/people/{person_id}": Entry(
+        signed_in, get(_extra("person", "/api/v1/people/{}")), per_bid=False
+    ),
+    "PATCH /api/v1/people/{person_id}": Entry(
+        roles("pmo"),
+        patch(_extra("person", "/api/v1/people/{}"), lambda: {"name_en": unique("Person ")}),
+        per_bid=False,
+    ),
+    # PMO (app/pmo/router.py): the bid's writers tick gates and override the win probability,
+    # the PMO reviews; the reports cover the bids the caller may read
+    "GET /api/v1/bids/{bid}/gates": Entry(bid_read, get(bid_path("/gates"))),
+    "GET /api/v1/bids/{bid}/gates/{stage}": Entry(
+        bid_read, get(lambda w, which: bid_path(f"/gates/{w.bids[which]['stage']}")(w, which))
+    ),
+    "PATCH /api/v1/bids/{bid}/gates/{stage}": Entry(bid_write, _tick_gate),
+    "POST /api/v1/bids/{bid}/gates/{stage}/review": Entry(
+        bid_read_then(lambda role, which: role == "pmo"), _review_gate, (201,)
+    ),
+    "GET /api/v1/bids/{bid}/stage-history": Entry(bid_read, get(bid_path("/stage-history"))),
+    "GET /api/v1/bids/{bid}/win-probability": Entry(bid_read, get(bid_path("/win-probability"))),
+    "POST /api/v1/bids/{bid}/win-probability": Entry(bid_write, _override_win_probability),
+    "DELETE /api/v1/bids/{bid}/win-probability": Entry(bid_write, _clear_win_probability),
+    "GET /api/v1/pmo/stage-report": Entry(
+        signed_in, get(fixed("/api/v1/pmo/stage-report")), per_bid=False
+    ),
+    "GET /api/v1/pmo/pipeline": Entry(signed_in, get(fixed("/api/v1/pmo/pipeline")), per_bid=False),
+    "GET /api/v1/pmo/forecast": Entry(signed_in, get(fixed("/api/v1/pmo/forecast")), per_bid=False),
+    # resources (app/resources/service.py): load for all but viewers, leveling for the PMO
+    "GET /api/v1/resources/load": Entry(
+        may_see_load, get(fixed("/api/v1/resources/load")), per_bid=False
+    ),
+    "GET /api/v1/resources/conflicts": Entry(
+        may_see_load, get(fixed("/api/v1/resources/conflicts")), per_bid=False
+    ),
+    "POST /api/v1/resources/leveling-proposals": Entry(
+        roles("pmo"),
+        post(fixed("/api/v1/resources/leveling-proposals"), _proposal_body),
+        per_bid=False,
+    ),
+    "POST /api/v1/resources/leveling-proposals/accept": Entry(
+        roles("pmo"), _accept_proposal, per_bid=False
+    ),
+    # reports
+    "GET /api/v1/reports/cost-control": Entry(
+        bid_read,
+        lambda w, role, which: Request(
+            "GET", "/api/v1/reports/cost-control", params={"bid": w.bid_id(which)}
+        ),
+    ),
+    "GET /api/v1/reports/alerts": Entry(
+        bid_read,
+        lambda w, role, which: Request(
+            "GET", "/api/v1/reports/alerts", params={"bid": w.bid_id(which)}
+        ),
+    ),
+    # tasks, links, schedule
+    "GET /api/v1/bids/{bid}/tasks": Entry(bid_read, get(bid_path("/tasks"))),
+    "POST /api/v1/bids/{bid}/tasks": Entry(
+        bid_write, post(bid_path("/tasks"), _named({"name": "*", "duration_days": 1})), (201,)
+    ),
+    "GET /api/v1/tasks/{task}": Entry(bid_read, get(_task_path)),
+    "PATCH /api/v1/tasks/{task}": Entry(bid_read_then(reports_progress), _patch_progress),
+    "DELETE /api/v1/tasks/{task}": Entry(bid_write, _delete_task),
+    "POST /api/v1/tasks/{task}/restore": Entry(bid_write, _restore_task),
+    "GET /api/v1/bids/{bid}/dependencies": Entry(bid_read, get(bid_path("/dependencies"))),
+    "POST /api/v1/bids/{bid}/dependencies": Entry(bid_write, _link, (201,)),
+    "GET /api/v1/dependencies/{dep}": Entry(
+        bid_read, get(_extra("link", "/api/v1/dependencies/{}"))
+    ),
+    "DELETE /api/v1/dependencies/{dep}": Entry(bid_write, _delete_link),
+    "GET /api/v1/bids/{bid}/schedule": Entry(bid_read, get(bid_path("/schedule"))),
+}
+
+
+# --- fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(app: Any) -> Iterator[World]:
+    """The cast, built once per database through the services and the API."""
+    from app.auth.service import create_user, issue_token
+    from app.orgs.service import create_person
+
+    def make_user(role: str, org_unit_id: int | None = None) -> TestUser:
+        with app.state.session_factory() as session:
+            name = unique(role)
+            person = create_person(session, None, {"name": f"矩阵 {name}", "name_en": name})
+            user = create_user(
+                session,
+                name,
+                f"矩阵 {name}",
+                role=role,
+                org_unit_id=org_unit_id,
+                person_id=person.id,
+            )
+            token = issue_token(session, user)
+            session.commit()
+            return TestUser(
+                id=user.id,
+                username=name,
+                role=role,
+                person_id=person.id,
+                token=token,
+                org_unit_id=org_unit_id,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        pmo = make_user("pmo")
+        w = World(client, {"pmo": pmo}, {}, {}, {})
+        w.extra["session_factory"] = app.state.session_factory
+        own_unit = w.post("/api/v1/org-units", {"code": unique("OU"), "name": unique("矩阵部")})
+        other_unit = w.post("/api/v1/org-units", {"code": unique("OU"), "name": unique("他部")})
+        account = w.post("/api/v1/accounts", {"name": unique("矩阵客户")})
+        w.users.update(
+            lead=make_user("lead"),
+            member=make_user("member"),
+            finance=make_user("finance"),
+            viewer=make_user("viewer", own_unit["id"]),
+        )
+        other_lead = make_user("lead")
+        w.extra["victim"] = make_user("member")
+        for which, unit, lead in (
+            ("own", own_unit, w.users["lead"]),
+            ("other", other_unit, other_lead),
+        ):
+            w.bids[which] = w.post(
+                "/api/v1/bids",
+                {
+                    "title": unique("矩阵投标 "),
+                    "start_date": "2027-03-01",
+                    "submission_deadline": "2027-06-30",
+                    "org_unit_id": unit["id"],
+                    "account_id": account["id"],
+                    "lead_id": lead.person_id,
+                },
+            )
+        w.post(
+            f"/api/v1/bids/{w.bid_id('own')}/team",
+            {"person_id": w.users["member"].person_id, "kam_role": "sales_rep"},
+        )
+        owners = {"own": w.users["member"].person_id, "other": other_lead.person_id}
+        for which in WHICH:
+            w.tasks[which] = w.task(which, owner_id=owners[which], duration_days=3)
+            w.post(
+                f"/api/v1/bids/{w.bid_id(which)}/spending-caps",
+                {"kind": "category", "category": "samples_materials", "amount": "1.00"},
+            )
+        w.extra["baseline"] = {
+            which: w.post(f"/api/v1/bids/{w.bid_id(which)}/baselines", {"name": "基线"})["id"]
+            for which in WHICH
+        }
+        w.extra["cost"] = {which: w.cost(which)["id"] for which in WHICH}
+        w.extra["link"] = {}
+        for which in WHICH:
+            first, second = w.task(which), w.task(which)
+            w.extra["link"][which] = w.post(
+                f"/api/v1/bids/{w.bid_id(which)}/dependencies",
+                {"predecessor_id": first["id"], "successor_id": second["id"]},
+            )["id"]
+        for which in WHICH:
+            w.closed_bids[which] = w.bid_like(which)
+            w.post(f"/api/v1/bids/{w.closed_bids[which]['id']}/close-out", {"outcome": "won"})
+        w.extra["stakeholder"] = _stakeholder(w)["id"]
+        w.extra["calendar"] = w.post("/api/v1/calendars", {"name": unique("矩阵日历")})["id"]
+        w.extra["person"] = w.person()["id"]
+        _cast_accounts(w, account["id"], other_unit["id"], other_lead.person_id)
+        _hold_bids(w, account["id"])
+        w.extra["gate_item"] = {which: _first_gate_item(w, which) for which in WHICH}
+        templates = client.get("/api/v1/templates", headers=w.pmo).json()["items"]
+        w.extra["template_id"] = templates[0]["id"]
+        yield w
+
+
+def _cast_accounts(w: World, account_id: int, other_unit_id: int, other_lead_id: int) -> None:
+    """The ``own`` account carries the cast's bids; the ``other`` one only a bid of the other
+    unit and lead; each has a stakeholder and an influence link."""
+    other = w.post("/api/v1/accounts", {"name": unique("他方客户")})
+    w.post(
+        "/api/v1/bids",
+        {
+            "title": unique("他方投标 "),
+            "start_date": "2027-03-01",
+            "org_unit_id": other_unit_id,
+            "account_id": other["id"],
+            "lead_id": other_lead_id,
+        },
+    )
+    w.extra["account"] = {"own": account_id, "other": other["id"]}
+    w.extra["account_stakeholder"] = {which: w.stakeholder(which)["id"] for which in WHICH}
+    w.extra["influence_link"] = {which: w.influence_link(which)["id"] for which in WHICH}
+
+
+def _hold_bids(w: World, account_id: int) -> None:
+    """A third unit pursues a product line of the account, so a bid like ``own``'s or
+    ``other``'s for that line is held for arbitration."""
+    third_unit = w.post("/api/v1/org-units", {"code": unique("OU"), "name": unique("第三部")})
+    w.extra["product_line"] = unique("矩阵产品线")
+    w.post(
+        "/api/v1/bids",
+        {
+            "title": unique("在先投标 "),
+            "start_date": "2027-03-01",
+            "org_unit_id": third_unit["id"],
+            "account_id": account_id,
+            "product_line": w.extra["product_line"],
+        },
+    )
+    w.extra["held"] = {which: w.held_bid(which)["id"] for which in WHICH}
+
+
+def _first_gate_item(w: World, which: str) -> str:
+    path = bid_path(f"/gates/{w.bids[which]['stage']}")(w, which)
+    gate = w.client.get(path, headers=w.pmo).json()
+    items = [item["code"] for part in ("exit", "entry", "deliverables") for item in gate[part]]
+    return str(items[0])
+
+
+def _send(w: World, role: str, request: Request) -> Any:
+    headers = dict(w.users[role].headers) if role != "anonymous" else {}
+    if request.if_match is not None:
+        headers["If-Match"] = request.if_match
+    return w.client.request(
+        request.method,
+        request.path,
+        json=request.json,
+        files=request.files,
+        params=request.params,
+        headers=headers,
+    )
+
+
+def _expected(entry: Entry, role: str, which: str) -> Outcome:
+    if role == "anonymous" and entry.policy is not public:
+        return 401
+    return entry.policy(role, which)
+
+
+def _matches(expected: Outcome, status: int, entry: Entry) -> bool:
+    return status in entry.ok if expected == OK else status == expected
+
+
+def schema_operations(app: Any) -> set[str]:
+    return {
+        f"{method.upper()} {path}"
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+        if path.startswith("/api/")
+    }
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+
+def test_every_operation_has_an_entry(app: Any) -> None:
+    operations = schema_operations(app)
+    missing = sorted(operations - set(MATRIX))
+    stale = sorted(set(MATRIX) - operations)
+    assert not missing, "operations without an authorization-matrix entry:\n" + "\n".join(missing)
+    assert not stale, "matrix entries for operations that no longer exist:\n" + "\n".join(stale)
+
+
+@pytest.mark.parametrize("operation", sorted(MATRIX))
+def test_authorization(world: World, operation: str) -> None:
+    """Every role (and anonymous) on the own and the other bid gets the policy's answer."""
+    entry = MATRIX[operation]
+    wrong = []
+    for role in ROLES:
+        for which in WHICH if entry.per_bid else ("own",):
+            expected = _expected(entry, role, which)
+            request = entry.build(world, role, which)
+            response = _send(world, role, request)
+            if not _matches(expected, response.status_code, entry):
+                shown = f"{entry.ok}" if expected == OK else str(expected)
+                wrong.append(
+                    f"{role:9} {which:5} expected {shown:7} got {response.status_code}: "
+                    f"{response.text[:160]}"
+                )
+            elif response.status_code >= 400:
+                assert response.headers["content-type"].startswith("application/problem+json")
+    assert not wrong, f"{operation}:\n" + "\n".join(wrong)
