@@ -15,8 +15,8 @@ from wbs.account_health import (
     LostBid,
     MilestoneSlip,
     account_health,
-    slipping_reasons,
     index_points,
+    slipping_reasons,
 )
 
 AS_OF = date(2027, 3, 1)
