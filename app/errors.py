@@ -142,7 +142,13 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """422 with one entry per invalid field, unless the caller is refused whatever they send
+    (``app.guards``: the hook ``app.state.refusal_before_validation``)."""
     assert isinstance(exc, RequestValidationError)
+    refusal_of = getattr(request.app.state, "refusal_before_validation", None)
+    refused = refusal_of(request) if refusal_of is not None else None
+    if refused is not None:
+        return await _domain_error(request, refused)
     errors = [
         {
             "field": _field_path(err.get("loc", ())),

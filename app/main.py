@@ -19,6 +19,7 @@ import app as app_package
 from app import models_registry
 from app.db import make_engine, make_session_factory
 from app.errors import install_error_handlers
+from app.guards import refusal
 from app.limits import RequestLimits
 from app.settings import Settings, get_settings
 
@@ -59,6 +60,7 @@ def create_app(
     )
     application.state.session_factory = make_session_factory(application.state.engine)
     install_error_handlers(application)
+    application.state.refusal_before_validation = refusal
     application.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
     for name in discover_routers():
         if domains is not None and name.split(".")[1] not in domains:

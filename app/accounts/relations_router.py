@@ -56,6 +56,7 @@ from app.crud import apply_changes
 from app.db import SessionDep
 from app.errors import Forbidden, NotFound
 from app.etag import IfMatch, check_if_match, set_etag
+from app.guards import bid_access, guarded, roles
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, IdPath
 from app.schemas import PROBLEM_RESPONSES
@@ -109,6 +110,7 @@ def get_quote_policy(session: SessionDep, user: CurrentUser, response: Response)
 
 
 @router.patch("/accounts/quote-policy", response_model=QuotePolicyRead)
+@guarded(roles("pmo"))
 def update_quote_policy(
     body: QuotePolicyUpdate,
     session: SessionDep,
@@ -154,6 +156,7 @@ def get_arbitration(
 
 
 @router.post("/bids/{bid}/arbitration", response_model=BidRead)
+@guarded(bid_access(write=True, allowed=("pmo",)))
 def decide_arbitration(
     bid_id: BidPath,
     body: ArbitrationDecision,
@@ -246,6 +249,7 @@ def list_links(
     response_model=InfluenceLinkRead,
     status_code=status.HTTP_201_CREATED,
 )
+@guarded(lambda s, u, ids: require_account(s, u, ids["account_id"], write=True))
 def create_link(
     account_id: IdPath,
     body: InfluenceLinkCreate,
@@ -276,6 +280,7 @@ def get_link(
 
 
 @router.patch("/influence-links/{link_id}", response_model=InfluenceLinkRead)
+@guarded(lambda s, u, ids: _link_for(s, u, ids["link_id"], write=True))
 def update_link(
     link_id: IdPath,
     body: InfluenceLinkUpdate,
@@ -340,6 +345,7 @@ def list_coverage(
     response_model=CoverageRead,
     status_code=status.HTTP_201_CREATED,
 )
+@guarded(lambda s, u, ids: _stakeholder_for(s, u, ids["stakeholder_id"], write=True))
 def add_coverage(
     stakeholder_id: IdPath,
     body: CoverageCreate,
@@ -361,6 +367,7 @@ def _coverage_for(session: SessionDep, user: User, coverage_id: int) -> Stakehol
 
 
 @router.patch("/coverage/{coverage_id}", response_model=CoverageRead)
+@guarded(lambda s, u, ids: _coverage_for(s, u, ids["coverage_id"]))
 def update_coverage(
     coverage_id: IdPath,
     body: CoverageUpdate,
@@ -425,6 +432,7 @@ def list_account_contacts(
     response_model=ContactRead,
     status_code=status.HTTP_201_CREATED,
 )
+@guarded(lambda s, u, ids: _stakeholder_for(s, u, ids["stakeholder_id"], log=True))
 def log_contact(
     stakeholder_id: IdPath,
     body: ContactCreate,

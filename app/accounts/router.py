@@ -4,6 +4,7 @@ paths (``/accounts/at-risk`` ...) win over ``/accounts/{account_id}``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import pages, relations_router, service
-from app.accounts.access import can_read_relations
+from app.accounts.access import require_account
 from app.accounts.influence import check_reports_to, last_contact_dates
 from app.accounts.models import Account, Stakeholder
 from app.accounts.schemas import (
@@ -26,7 +27,9 @@ from app.auth.deps import CurrentUser, require_role
 from app.auth.models import User
 from app.crud import apply_changes
 from app.db import SessionDep
+from app.errors import Forbidden
 from app.etag import IfMatch, check_if_match, set_etag
+from app.guards import guarded, roles
 from app.journal.service import record_changes, snapshot
 from app.pagination import Page, PageDep, paginate
 from app.params import IdPath
@@ -39,17 +42,26 @@ api = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES
 WRITERS = ("pmo", "lead")
 
 
-def stakeholder_reads(
-    session: Session, user: User, rows: list[Stakeholder]
-) -> list[StakeholderRead]:
-    """Stakeholders with their last contact date, for callers who may read the account's
-    relations (``app.accounts.access``)."""
-    readable = {
-        account_id: can_read_relations(session, user, account_id)
-        for account_id in {row.account_id for row in rows}
-    }
-    visible = [row.id for row in rows if readable[row.account_id]]
-    contacts = last_contact_dates(session, visible)
+def writable_stakeholders(session: Session, user: User, account_id: int) -> Account:
+    """The account, if ``user`` may add and edit its stakeholders: the PMO on every account, a
+    lead on the accounts of the bids they may read (``app.accounts.access``); 403 otherwise."""
+    require_role(user, *WRITERS)
+    return require_account(session, user, account_id)
+
+
+def stakeholder_account(session: Session, ids: Mapping[str, int]) -> int:
+    return service.get_stakeholder(session, ids["stakeholder_id"]).account_id
+
+
+def check_reporting_line(user: User, reports_to_id: int | None) -> None:
+    """Reporting lines are the PMO's shared picture of the account (``app.accounts.access``)."""
+    if reports_to_id is not None and user.role != "pmo":
+        raise Forbidden("only the PMO draws an account's reporting lines (reports_to_id)")
+
+
+def stakeholder_reads(session: Session, rows: list[Stakeholder]) -> list[StakeholderRead]:
+    """Stakeholders with their last contact date (callers checked by ``require_account``)."""
+    contacts = last_contact_dates(session, [row.id for row in rows])
     return [
         StakeholderRead.model_validate(row).model_copy(
             update={"last_contact_date": contacts.get(row.id)}
@@ -82,6 +94,7 @@ def list_accounts(
 
 
 @api.post("/accounts", response_model=AccountRead, status_code=status.HTTP_201_CREATED)
+@guarded(roles(*WRITERS))
 def create_account(
     body: AccountCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> AccountRead:
@@ -102,6 +115,7 @@ def get_account(
 
 
 @api.patch("/accounts/{account_id}", response_model=AccountRead)
+@guarded(roles(*WRITERS))
 def update_account(
     account_id: IdPath,
     body: AccountUpdate,
@@ -123,12 +137,12 @@ def update_account(
 def list_stakeholders(
     account_id: IdPath, session: SessionDep, user: CurrentUser, page: PageDep
 ) -> Page[StakeholderRead]:
-    service.get_account(session, account_id)
+    require_account(session, user, account_id)
     statement = (
         select(Stakeholder).where(Stakeholder.account_id == account_id).order_by(Stakeholder.id)
     )
     rows, total = paginate(session, statement, page)
-    return Page(items=stakeholder_reads(session, user, rows), total=total)
+    return Page(items=stakeholder_reads(session, rows), total=total)
 
 
 @api.post(
@@ -136,6 +150,7 @@ def list_stakeholders(
     response_model=StakeholderRead,
     status_code=status.HTTP_201_CREATED,
 )
+@guarded(lambda s, u, ids: writable_stakeholders(s, u, ids["account_id"]))
 def create_stakeholder(
     account_id: IdPath,
     body: StakeholderCreate,
@@ -143,8 +158,8 @@ def create_stakeholder(
     user: CurrentUser,
     response: Response,
 ) -> StakeholderRead:
-    require_role(user, *WRITERS)
-    account = service.get_account(session, account_id)
+    account = writable_stakeholders(session, user, account_id)
+    check_reporting_line(user, body.reports_to_id)
     check_reports_to(session, account.id, body.reports_to_id, None)
     stakeholder = service.create_stakeholder(session, user, account, body.model_dump())
     session.commit()
@@ -157,11 +172,13 @@ def get_stakeholder(
     stakeholder_id: IdPath, session: SessionDep, user: CurrentUser, response: Response
 ) -> StakeholderRead:
     stakeholder = service.get_stakeholder(session, stakeholder_id)
+    require_account(session, user, stakeholder.account_id)
     set_etag(response, stakeholder)
-    return stakeholder_reads(session, user, [stakeholder])[0]
+    return stakeholder_reads(session, [stakeholder])[0]
 
 
 @api.patch("/stakeholders/{stakeholder_id}", response_model=StakeholderRead)
+@guarded(lambda s, u, ids: writable_stakeholders(s, u, stakeholder_account(s, ids)))
 def update_stakeholder(
     stakeholder_id: IdPath,
     body: StakeholderUpdate,
@@ -170,24 +187,26 @@ def update_stakeholder(
     response: Response,
     if_match: IfMatch = None,
 ) -> StakeholderRead:
-    require_role(user, *WRITERS)
     stakeholder = service.get_stakeholder(session, stakeholder_id)
+    writable_stakeholders(session, user, stakeholder.account_id)
     check_if_match(if_match, stakeholder)
     changes = body.model_dump(exclude_unset=True)
     if "reports_to_id" in changes:
+        if changes["reports_to_id"] != stakeholder.reports_to_id:
+            check_reporting_line(user, changes["reports_to_id"] or stakeholder.reports_to_id)
         check_reports_to(session, stakeholder.account_id, changes["reports_to_id"], stakeholder.id)
     apply_changes(session, user, stakeholder, changes)
     session.commit()
     set_etag(response, stakeholder)
-    return stakeholder_reads(session, user, [stakeholder])[0]
+    return stakeholder_reads(session, [stakeholder])[0]
 
 
 @api.delete("/stakeholders/{stakeholder_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_stakeholder(
     stakeholder_id: IdPath, session: SessionDep, user: CurrentUser, if_match: IfMatch = None
 ) -> Response:
-    require_role(user, *WRITERS)
     stakeholder = service.get_stakeholder(session, stakeholder_id)
+    writable_stakeholders(session, user, stakeholder.account_id)
     check_if_match(if_match, stakeholder)
     fields = ("name", "decision_role", "influence", "stance", "reports_to_id")
     record_changes(session, user, stakeholder, snapshot(stakeholder, fields), {})

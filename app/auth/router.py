@@ -16,6 +16,7 @@ from app.crud import apply_changes, get_or_404
 from app.db import SessionDep
 from app.errors import Invalid
 from app.etag import IfMatch, check_if_match, set_etag
+from app.guards import guarded, roles, signed_in
 from app.orgs.models import OrgUnit, Person
 from app.pagination import Page, PageDep, paginate
 from app.params import IdPath
@@ -53,6 +54,7 @@ def list_users(
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@guarded(roles("pmo"))
 def create_user(
     body: UserCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> UserRead:
@@ -77,6 +79,7 @@ def get_user(
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
+@guarded(roles("pmo"))
 def update_user(
     user_id: IdPath,
     body: UserUpdate,
@@ -107,6 +110,7 @@ def list_tokens(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[T
 
 
 @router.post("/tokens", response_model=TokenIssued, status_code=status.HTTP_201_CREATED)
+@guarded(signed_in)
 def create_token(body: TokenCreate, session: SessionDep, user: CurrentUser) -> TokenIssued:
     secret = service.issue_token(
         session, user, "api", name=body.name, lifetime=timedelta(days=body.days)

@@ -15,6 +15,7 @@ from app.baselines.service import take_baseline
 from app.crud import get_or_404
 from app.db import SessionDep
 from app.etag import set_etag
+from app.guards import bid_access, guarded
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, IdPath
 from app.schemas import PROBLEM_RESPONSES, Input, Name, ORMModel
@@ -52,6 +53,7 @@ def list_baselines(
 @router.post(
     "/bids/{bid}/baselines", response_model=BaselineRead, status_code=status.HTTP_201_CREATED
 )
+@guarded(bid_access(write=True))
 def create_baseline(
     bid_id: BidPath,
     body: BaselineCreate,

@@ -17,6 +17,7 @@ from app.crud import get_or_404
 from app.db import SessionDep
 from app.errors import PayloadTooLarge
 from app.etag import IfMatch, check_if_match, set_etag
+from app.guards import bid_access, guarded, roles
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, IdPath, IdQuery
 from app.schemas import MAX_ID, PROBLEM_RESPONSES
@@ -54,6 +55,7 @@ def list_bids(
 
 
 @router.post("/bids", response_model=BidRead, status_code=status.HTTP_201_CREATED)
+@guarded(roles("pmo", "lead"))
 def create_bid(
     body: BidCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> BidRead:
@@ -72,6 +74,7 @@ def get_bid(bid_id: BidPath, session: SessionDep, user: CurrentUser, response: R
 
 
 @router.patch("/bids/{bid}", response_model=BidRead)
+@guarded(bid_access(write=True))
 def update_bid(
     bid_id: BidPath,
     body: BidUpdate,
@@ -99,6 +102,7 @@ def list_team(
 
 
 @router.post("/bids/{bid}/team", response_model=TeamMemberRead, status_code=status.HTTP_201_CREATED)
+@guarded(bid_access(write=True))
 def add_team_member(
     bid_id: BidPath,
     body: TeamMemberCreate,
@@ -126,6 +130,7 @@ def remove_team_member(
 
 
 @router.post("/bids/import", response_model=BidRead, status_code=status.HTTP_201_CREATED)
+@guarded(roles("pmo", "lead"))
 def import_bid(
     session: SessionDep,
     user: CurrentUser,

@@ -11,6 +11,7 @@ from app.calendars.models import Calendar
 from app.calendars.schemas import CalendarCreate, CalendarRead, CalendarUpdate
 from app.db import SessionDep
 from app.etag import IfMatch, check_if_match, set_etag
+from app.guards import guarded, roles
 from app.pagination import Page, PageDep, paginate
 from app.params import IdPath, IdQuery
 from app.schemas import PROBLEM_RESPONSES
@@ -30,6 +31,7 @@ def list_calendars(
 
 
 @router.post("/calendars", response_model=CalendarRead, status_code=status.HTTP_201_CREATED)
+@guarded(roles("pmo", "lead"))
 def create_calendar(
     body: CalendarCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> CalendarRead:
@@ -52,6 +54,7 @@ def get_calendar(
 
 
 @router.patch("/calendars/{calendar_id}", response_model=CalendarRead)
+@guarded(roles("pmo"))
 def update_calendar(
     calendar_id: IdPath,
     body: CalendarUpdate,

@@ -27,6 +27,7 @@ from app.crud import get_or_404
 from app.db import SessionDep
 from app.errors import Forbidden
 from app.etag import IfMatch, check_if_match, set_etag
+from app.guards import bid_access, guarded, roles
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, IdPath, IdQuery
 from app.schemas import PROBLEM_RESPONSES
@@ -70,6 +71,7 @@ def list_costs(
 
 
 @router.post("/bids/{bid}/costs", response_model=CostEntryRead, status_code=status.HTTP_201_CREATED)
+@guarded(bid_access(allowed=service.BOOKING_ROLES))
 def book_cost(
     bid_id: BidPath,
     body: CostEntryCreate,
@@ -137,6 +139,7 @@ def reject_cost(
     response_model=CostEntryRead,
     status_code=status.HTTP_201_CREATED,
 )
+@guarded(lambda s, u, ids: service.reversible_entry(s, u, ids["entry_id"]))
 def reverse_cost(
     entry_id: IdPath,
     session: SessionDep,
@@ -167,6 +170,7 @@ def list_rates(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[Ex
 @router.post(
     "/exchange-rates", response_model=ExchangeRateRead, status_code=status.HTTP_201_CREATED
 )
+@guarded(roles(*service.RATE_KEEPERS))
 def add_rate(
     body: ExchangeRateCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> ExchangeRateRead:
@@ -191,6 +195,7 @@ def list_caps(
     response_model=SpendingCapRead,
     status_code=status.HTTP_201_CREATED,
 )
+@guarded(bid_access(write=True))
 def add_cap(
     bid_id: BidPath,
     body: SpendingCapCreate,

@@ -94,6 +94,10 @@ def _counted(session: Session, bid_id: int, **filters: Any) -> Decimal:
     return to_money(Decimal(str(session.scalar(statement) or 0)))
 
 
+BOOKING_ROLES = ("pmo", "finance", "lead", "member")  # who may book at all (``can_book``)
+RATE_KEEPERS = ("pmo", "finance")
+
+
 def can_book(session: Session, user: User, bid: Bid, task: Task) -> bool:
     """Finance and the PMO book on any bid, a lead on the bids they lead, a member on own tasks."""
     if user.role in ("pmo", "finance") or can_write_bid(user, bid):
@@ -208,17 +212,25 @@ def reversed_ids(session: Session, entry_ids: Iterable[int]) -> dict[int, int]:
     return {int(original): int(reversal) for original, reversal in rows if original is not None}
 
 
+def check_may_reverse(user: User, bid: Bid, entry: CostEntry) -> None:
+    """Finance, the PMO, the bid's writers and whoever entered it reverse an entry."""
+    may = user.role in RATE_KEEPERS or can_write_bid(user, bid) or (entry.entered_by_id == user.id)
+    if not may:
+        raise Forbidden(f"you may not reverse cost entry {entry.id}")
+
+
+def reversible_entry(session: Session, user: User, entry_id: int) -> CostEntry:
+    """The entry, if ``user`` may read it (404) and reverse it (403): ``reverse_cost``'s guard."""
+    entry, bid = get_entry(session, user, entry_id)
+    check_may_reverse(user, bid, entry)
+    return entry
+
+
 def reverse_entry(
     session: Session, user: User, bid: Bid, entry: CostEntry, data: dict[str, Any]
 ) -> CostEntry:
     """A correction: a new approved entry negating ``entry``; the original stays as it was."""
-    may = (
-        user.role in ("pmo", "finance")
-        or can_write_bid(user, bid)
-        or (entry.entered_by_id == user.id)
-    )
-    if not may:
-        raise Forbidden(f"you may not reverse cost entry {entry.id}")
+    check_may_reverse(user, bid, entry)
     if entry.reverses_id is not None:
         raise Conflict(f"cost entry {entry.id} is itself a reversal")
     if entry.status != "approved":
@@ -250,7 +262,7 @@ def reverse_entry(
 
 def add_rate(session: Session, user: User | None, data: dict[str, Any]) -> ExchangeRateRow:
     """A new exchange rate (``user`` None: a system load, e.g. the demo)."""
-    if user is not None and user.role not in ("pmo", "finance"):
+    if user is not None and user.role not in RATE_KEEPERS:
         raise Forbidden("only finance or the PMO maintain exchange rates")
     if data["base"] == data["quote"]:
         raise Invalid.field("quote", "must differ from base")

@@ -15,6 +15,7 @@ from app.db import SessionDep
 from app.decompose import service
 from app.errors import NotFound
 from app.etag import IfMatch, check_if_match, set_etag
+from app.guards import bid_access, guarded, roles
 from app.params import BidPath
 from app.schemas import PROBLEM_RESPONSES, Input, MoneyIn
 from wbs.templates import template_summary
@@ -46,6 +47,7 @@ class CloseOut(Input):
 
 
 @router.post("/bids/{bid}/decompose", status_code=status.HTTP_201_CREATED)
+@guarded(bid_access())
 def decompose_bid(
     bid_id: BidPath,
     session: SessionDep,
@@ -95,6 +97,7 @@ def get_template(
 
 
 @router.put("/templates/{template_id}")
+@guarded(roles("pmo"))
 def put_template(
     template_id: TemplateId,
     session: SessionDep,
@@ -133,6 +136,7 @@ def get_appraisal(
 
 
 @router.post("/bids/{bid}/close-out")
+@guarded(bid_access(write=True))
 def close_out(
     bid_id: BidPath, body: CloseOut, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.auth.permissions import require_bid
+from app.bids.models import Bid
 from app.errors import Invalid, NotFound
 from app.journal.models import JournalEntry
 from app.journal.schemas import RestoreScope
@@ -138,6 +139,18 @@ def _deletion_bid(entries: list[JournalEntry], task_id: int) -> int:
     if not deletions or deletions[-1].bid_id is None:
         raise NotFound(f"task {task_id} not found")
     return deletions[-1].bid_id
+
+
+def restorable_task_bid(session: Session, user: User, task_id: int) -> Bid:
+    """The bid of the task (or of its journaled deletion) if ``user`` may change it: 404 when
+    neither exists or the caller may not read the bid, 403 when they may not write it."""
+    task = session.get(Task, task_id)
+    if task is not None:
+        return require_bid(session, user, task.bid_id, write=True, lock=False)
+    entries = _entries_of(session, task_id)
+    if not entries:
+        raise NotFound(f"task {task_id} not found")
+    return require_bid(session, user, _deletion_bid(entries, task_id), write=True, lock=False)
 
 
 def restore_deleted_task(

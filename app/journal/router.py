@@ -11,7 +11,8 @@ from app.auth.deps import CurrentUser, require_role
 from app.auth.permissions import require_bid
 from app.db import SessionDep
 from app.etag import IfMatch, check_if_match, set_etag
-from app.journal.restore import restore_deleted_task, restore_task
+from app.guards import guarded
+from app.journal.restore import restorable_task_bid, restore_deleted_task, restore_task
 from app.journal.schemas import JournalRead, RestoreRequest
 from app.journal.service import journal_query
 from app.pagination import Page, PageDep, paginate
@@ -56,6 +57,7 @@ def whole_journal(
 
 
 @router.post("/tasks/{task}/restore", response_model=TaskRead)
+@guarded(lambda s, u, ids: restorable_task_bid(s, u, ids["task"]))
 def restore_task_from_journal(
     task_id: TaskPath,
     body: RestoreRequest,

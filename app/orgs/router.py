@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.auth.deps import CurrentUser, require_role
 from app.db import SessionDep
 from app.etag import IfMatch, check_if_match, set_etag
+from app.guards import guarded, roles
 from app.orgs import service
 from app.orgs.models import OrgUnit, Person
 from app.orgs.schemas import (
@@ -45,6 +46,7 @@ def list_org_units(
 
 
 @router.post("/org-units", response_model=OrgUnitRead, status_code=status.HTTP_201_CREATED)
+@guarded(roles("pmo"))
 def create_org_unit(
     body: OrgUnitCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> OrgUnitRead:
@@ -65,6 +67,7 @@ def get_org_unit(
 
 
 @router.patch("/org-units/{unit_id}", response_model=OrgUnitRead)
+@guarded(roles("pmo"))
 def update_org_unit(
     unit_id: IdPath,
     body: OrgUnitUpdate,
@@ -100,6 +103,7 @@ def list_people(
 
 
 @router.post("/people", response_model=PersonRead, status_code=status.HTTP_201_CREATED)
+@guarded(roles("pmo", "lead"))
 def create_person(
     body: PersonCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> PersonRead:
@@ -120,6 +124,7 @@ def get_person(
 
 
 @router.patch("/people/{person_id}", response_model=PersonRead)
+@guarded(roles("pmo"))
 def update_person(
     person_id: IdPath,
     body: PersonUpdate,

@@ -16,6 +16,7 @@ from app.auth.permissions import require_bid
 from app.bids.schemas import Stage
 from app.db import SessionDep
 from app.etag import IfMatch, check_if_match, set_etag
+from app.guards import bid_access, guarded
 from app.pagination import Page, PageDep
 from app.params import BidPath
 from app.pmo import pages, service
@@ -78,6 +79,7 @@ def get_gate(
 
 
 @api.patch("/bids/{bid}/gates/{stage}", response_model=GateRead)
+@guarded(bid_access(write=True))
 def update_checklist(
     bid_id: BidPath,
     stage: StagePath,
@@ -102,6 +104,7 @@ def update_checklist(
     response_model=ReviewResult,
     status_code=status.HTTP_201_CREATED,
 )
+@guarded(bid_access(write=True, allowed=("pmo",)))
 def review_gate(
     bid_id: BidPath,
     stage: StagePath,
@@ -150,6 +153,7 @@ def get_win_probability(
 
 
 @api.post("/bids/{bid}/win-probability", response_model=WinProbabilityRead)
+@guarded(bid_access(write=True))
 def override_win_probability(
     bid_id: BidPath,
     body: WinProbabilityOverride,

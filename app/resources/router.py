@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.errors import Invalid
+from app.guards import guarded, roles
 from app.pagination import PageDep, PageParams
 from app.params import IdQuery
 from app.resources import pages, service
@@ -78,6 +79,7 @@ def resource_conflicts(
 
 
 @api.post("/leveling-proposals", response_model=Proposal)
+@guarded(roles("pmo"))
 def leveling_proposal(
     body: ProposalRequest, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
@@ -93,6 +95,7 @@ def leveling_proposal(
 
 
 @api.post("/leveling-proposals/accept", response_model=Accepted)
+@guarded(roles("pmo"))
 def accept_leveling_proposal(
     body: AcceptRequest, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:

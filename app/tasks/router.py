@@ -12,6 +12,7 @@ from app.auth.deps import CurrentUser
 from app.auth.permissions import require_bid
 from app.db import SessionDep
 from app.etag import IfMatch, check_if_match, set_etag
+from app.guards import bid_access, guarded
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, DepPath, IdQuery, TaskPath
 from app.schemas import PROBLEM_RESPONSES
@@ -63,6 +64,7 @@ def list_tasks(
 
 
 @router.post("/bids/{bid}/tasks", response_model=TaskRead, status_code=status.HTTP_201_CREATED)
+@guarded(bid_access(write=True))
 def create_task(
     bid_id: BidPath, body: TaskCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> TaskRead:
@@ -84,6 +86,7 @@ def get_task(
 
 
 @router.patch("/tasks/{task}", response_model=TaskRead)
+@guarded(lambda s, u, ids: service.progress_or_write(s, u, ids["task"]))
 def update_task(
     task_id: TaskPath,
     body: TaskUpdate,
@@ -129,6 +132,7 @@ def list_dependencies(
     response_model=DependencyRead,
     status_code=status.HTTP_201_CREATED,
 )
+@guarded(bid_access(write=True))
 def create_dependency(
     bid_id: BidPath,
     body: DependencyCreate,

@@ -17,7 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.auth.permissions import PROGRESS_FIELDS, can_report_progress, can_write_bid
+from app.auth.permissions import (
+    PROGRESS_FIELDS,
+    can_report_progress,
+    can_write_bid,
+    require_bid,
+)
 from app.bids.models import Bid
 from app.crud import apply_changes, get_or_404
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -145,6 +150,16 @@ def add_plan(
 
 def get_task(session: Session, task_id: int) -> Task:
     return get_or_404(session, Task, task_id, "task")
+
+
+def progress_or_write(session: Session, user: User, task_id: int) -> Task:
+    """The task, if ``user`` may read its bid (404) and change it or report its progress
+    (403): ``PATCH /tasks/{task}``'s guard (which fields a reporter may set is the body's)."""
+    task = get_task(session, task_id)
+    bid = require_bid(session, user, task.bid_id, lock=False)
+    if not can_report_progress(user, bid, task.owner_id):
+        raise Forbidden("you may only report progress on tasks you own")
+    return task
 
 
 def budgets_of(session: Session, task_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:

@@ -153,8 +153,52 @@ def test_team_members_log_their_own_contacts(client, pmo, account_with_people, t
         logged.json()["id"],
         by_pmo.json()["id"],
     ]
-    hidden = client.get(f"/api/v1/stakeholders/{chair['id']}", headers=outsider.headers).json()
-    assert hidden["last_contact_date"] is None
+    hidden = client.get(f"/api/v1/stakeholders/{chair['id']}", headers=outsider.headers)
+    assert hidden.status_code == 403 and "last_contact_date" not in hidden.text
+
+
+def test_stakeholders_are_read_and_edited_only_by_those_with_a_bid_on_the_account(
+    client, pmo, account_with_people, team, make_user
+):
+    """Who sits in an account and how they stand is relationship data (``app.accounts.access``):
+    a lead with no bid on the account neither lists nor edits its people; reporting lines are
+    drawn by the PMO alone."""
+    account_id = account_with_people["account"]["id"]
+    chair, cio = account_with_people["chair"], account_with_people["cio"]
+    listing = f"/api/v1/accounts/{account_id}/stakeholders"
+    outsider, lead, member = team["outsider"], team["lead"], team["member"]
+    assert client.get(listing, headers=outsider.headers).status_code == 403
+    assert client.get(listing, headers=make_user("viewer").headers).status_code == 403
+    names = {item["name"] for item in client.get(listing, headers=member.headers).json()["items"]}
+    assert names == {"袁海", "罗颖", "任重"}
+    assert client.get(listing, headers=make_user("finance").headers).status_code == 200
+    body = {"name": unique("外联"), "decision_role": "user"}
+    assert client.post(listing, json=body, headers=outsider.headers).status_code == 403
+    assert client.post(listing, json=body, headers=member.headers).status_code == 403
+    created = client.post(listing, json=body, headers=lead.headers)
+    assert created.status_code == 201, created.text
+    line = {**body, "name": unique("外联"), "reports_to_id": chair["id"]}
+    refused = client.post(listing, json=line, headers=lead.headers)
+    assert refused.status_code == 403 and "reports_to_id" in refused.json()["detail"]
+    assert client.post(listing, json=line, headers=pmo.headers).status_code == 201
+
+    path = f"/api/v1/stakeholders/{cio['id']}"
+    for who, expected in ((outsider, 403), (lead, 200)):
+        headers = {**who.headers, "If-Match": etag_of(client, path, pmo.headers)}
+        assert client.patch(path, json={"title": "首席信息官"}, headers=headers).status_code == (
+            expected
+        )
+    headers = {**lead.headers, "If-Match": etag_of(client, path, pmo.headers)}
+    for change in ({"reports_to_id": None}, {"reports_to_id": account_with_people["buyer"]["id"]}):
+        moved = client.patch(path, json=change, headers=headers)
+        assert moved.status_code == 403, moved.text
+    unchanged = client.patch(path, json={"reports_to_id": chair["id"]}, headers=headers)
+    assert unchanged.status_code == 200, unchanged.text
+    read = client.get(path, headers=pmo.headers).json()
+    assert read["reports_to_id"] == chair["id"] and read["title"] == "首席信息官"
+    headers = {**outsider.headers, "If-Match": etag_of(client, path, pmo.headers)}
+    assert client.delete(path, headers=headers).status_code == 403
+    assert client.get(path, headers=pmo.headers).status_code == 200
 
 
 def test_only_the_logger_or_the_pmo_takes_a_contact_back(
