@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from app.schemas import Id, Input, Name, ORMModel
+from app.schemas import Id, Input, Name, ORMModel, ShortText
 
 Role = Literal["pmo", "lead", "member", "finance", "viewer"]
 Username = Annotated[
@@ -47,7 +47,7 @@ class UserRead(ORMModel):
 
 
 class TokenCreate(Input):
-    name: Name | None = None
+    name: ShortText | None = None
     days: Annotated[int, Field(ge=1, le=3650)] = 90
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.schemas import CountryCode, Id, Input, Name, ORMModel
+from app.schemas import CountryCode, Id, Input, ORMModel, ShortName
 
 Weekday = Annotated[int, Field(ge=0, le=6)]
 
@@ -23,7 +23,7 @@ class ExceptionRead(ORMModel):
 
 
 class CalendarCreate(Input):
-    name: Name
+    name: ShortName
     org_unit_id: Id | None = None
     holidays_country: CountryCode | None = None
     working_weekdays: Annotated[list[Weekday], Field(max_length=7)] = Field(
@@ -33,7 +33,7 @@ class CalendarCreate(Input):
 
 
 class CalendarUpdate(Input):
-    name: Name | None = None
+    name: ShortName | None = None
     holidays_country: CountryCode | None = None
     working_weekdays: Annotated[list[Weekday], Field(max_length=7)] | None = None
     exceptions: Annotated[list[ExceptionIn], Field(max_length=2000)] | None = None
