@@ -8,9 +8,11 @@ check still cannot both win (the loser's ``StaleDataError`` becomes a 412 too).
 
 from __future__ import annotations
 
-from typing import Annotated, Protocol
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Header, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from app.errors import PreconditionFailed, PreconditionRequired
 
@@ -25,6 +27,16 @@ def etag_of(row: Versioned) -> str:
 
 def set_etag(response: Response, row: Versioned) -> None:
     response.headers["ETag"] = etag_of(row)
+
+
+Read = TypeVar("Read", bound=BaseModel)
+
+
+def committed(session: Session, response: Response, row: Versioned, read: type[Read]) -> Read:
+    """Commit the request's write and answer ``row`` as ``read``, with its new ETag."""
+    session.commit()
+    set_etag(response, row)
+    return read.model_validate(row)
 
 
 def _versions(if_match: str) -> set[str]:

@@ -55,7 +55,7 @@ from app.bids.schemas import BidRead
 from app.crud import apply_changes
 from app.db import SessionDep
 from app.errors import Forbidden, NotFound
-from app.etag import IfMatch, check_if_match, set_etag
+from app.etag import IfMatch, check_if_match, committed, set_etag
 from app.guards import bid_access, guarded, roles
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, IdPath
@@ -170,9 +170,7 @@ def decide_arbitration(
     require_role(user, "pmo")
     check_if_match(if_match, bid)
     quotes.decide(session, user, bid, body.decision, body.reason, body.target_bid)
-    session.commit()
-    set_etag(response, bid)
-    return BidRead.model_validate(bid)
+    return committed(session, response, bid, BidRead)
 
 
 # --- health -------------------------------------------------------------------------------
@@ -259,9 +257,7 @@ def create_link(
 ) -> InfluenceLinkRead:
     account = require_account(session, user, account_id, write=True)
     link = influence.create_link(session, user, account, body.model_dump())
-    session.commit()
-    set_etag(response, link)
-    return InfluenceLinkRead.model_validate(link)
+    return committed(session, response, link, InfluenceLinkRead)
 
 
 def _link_for(session: SessionDep, user: User, link_id: int, *, write: bool) -> InfluenceLink:
@@ -292,9 +288,7 @@ def update_link(
     link = _link_for(session, user, link_id, write=True)
     check_if_match(if_match, link)
     apply_changes(session, user, link, body.model_dump(exclude_unset=True))
-    session.commit()
-    set_etag(response, link)
-    return InfluenceLinkRead.model_validate(link)
+    return committed(session, response, link, InfluenceLinkRead)
 
 
 @router.delete("/influence-links/{link_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -442,9 +436,7 @@ def log_contact(
 ) -> ContactRead:
     stakeholder = _stakeholder_for(session, user, stakeholder_id, log=True)
     contact = influence.log_contact(session, user, stakeholder, body.model_dump())
-    session.commit()
-    set_etag(response, contact)
-    return ContactRead.model_validate(contact)
+    return committed(session, response, contact, ContactRead)
 
 
 @router.delete("/contacts/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -28,7 +28,7 @@ from app.auth.models import User
 from app.crud import apply_changes
 from app.db import SessionDep
 from app.errors import Forbidden
-from app.etag import IfMatch, check_if_match, set_etag
+from app.etag import IfMatch, check_if_match, committed, set_etag
 from app.guards import guarded, roles
 from app.journal.service import record_changes, snapshot
 from app.pagination import Page, PageDep, paginate
@@ -100,9 +100,7 @@ def create_account(
 ) -> AccountRead:
     require_role(user, *WRITERS)
     account = service.create_account(session, user, body.model_dump())
-    session.commit()
-    set_etag(response, account)
-    return AccountRead.model_validate(account)
+    return committed(session, response, account, AccountRead)
 
 
 @api.get("/accounts/{account_id}", response_model=AccountRead)
@@ -128,9 +126,7 @@ def update_account(
     account = service.get_account(session, account_id)
     check_if_match(if_match, account)
     service.update_account(session, user, account, body.model_dump(exclude_unset=True))
-    session.commit()
-    set_etag(response, account)
-    return AccountRead.model_validate(account)
+    return committed(session, response, account, AccountRead)
 
 
 @api.get("/accounts/{account_id}/stakeholders", response_model=Page[StakeholderRead])
@@ -162,9 +158,7 @@ def create_stakeholder(
     check_reporting_line(user, body.reports_to_id)
     check_reports_to(session, account.id, body.reports_to_id, None)
     stakeholder = service.create_stakeholder(session, user, account, body.model_dump())
-    session.commit()
-    set_etag(response, stakeholder)
-    return StakeholderRead.model_validate(stakeholder)
+    return committed(session, response, stakeholder, StakeholderRead)
 
 
 @api.get("/stakeholders/{stakeholder_id}", response_model=StakeholderRead)

@@ -15,7 +15,7 @@ from app.auth.schemas import TokenCreate, TokenIssued, TokenRead, UserCreate, Us
 from app.crud import apply_changes, get_or_404
 from app.db import SessionDep
 from app.errors import Invalid
-from app.etag import IfMatch, check_if_match, set_etag
+from app.etag import IfMatch, check_if_match, committed, set_etag
 from app.guards import guarded, roles, signed_in
 from app.orgs.models import OrgUnit, Person
 from app.pagination import Page, PageDep, paginate
@@ -62,9 +62,7 @@ def create_user(
     data = body.model_dump()
     _check_refs(session, data)
     created = service.create_user(session, **data)
-    session.commit()
-    set_etag(response, created)
-    return UserRead.model_validate(created)
+    return committed(session, response, created, UserRead)
 
 
 @router.get("/users/{user_id}", response_model=UserRead)
@@ -97,9 +95,7 @@ def update_user(
     apply_changes(session, user, found, data)
     if password:
         found.password_hash = service.hash_password(password)
-    session.commit()
-    set_etag(response, found)
-    return UserRead.model_validate(found)
+    return committed(session, response, found, UserRead)
 
 
 @router.get("/tokens", response_model=Page[TokenRead])

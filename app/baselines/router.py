@@ -14,7 +14,7 @@ from app.baselines.models import Baseline
 from app.baselines.service import take_baseline
 from app.crud import get_or_404
 from app.db import SessionDep
-from app.etag import set_etag
+from app.etag import committed, set_etag
 from app.guards import bid_access, guarded
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, IdPath
@@ -63,9 +63,7 @@ def create_baseline(
 ) -> BaselineRead:
     bid = require_bid(session, user, bid_id, write=True)
     baseline = take_baseline(session, user, bid, body.name)
-    session.commit()
-    set_etag(response, baseline)
-    return BaselineRead.model_validate(baseline)
+    return committed(session, response, baseline, BaselineRead)
 
 
 @router.get("/baselines/{baseline_id}", response_model=BaselineRead)

@@ -16,7 +16,7 @@ from app.bids.schemas import BidCreate, BidRead, BidUpdate, TeamMemberCreate, Te
 from app.crud import get_or_404
 from app.db import SessionDep
 from app.errors import PayloadTooLarge
-from app.etag import IfMatch, check_if_match, set_etag
+from app.etag import IfMatch, check_if_match, committed, set_etag
 from app.guards import bid_access, guarded, roles
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, IdPath, IdQuery
@@ -61,9 +61,7 @@ def create_bid(
 ) -> BidRead:
     require_role(user, "pmo", "lead")
     bid = service.create_bid(session, user, body.model_dump())
-    session.commit()
-    set_etag(response, bid)
-    return BidRead.model_validate(bid)
+    return committed(session, response, bid, BidRead)
 
 
 @router.get("/bids/{bid}", response_model=BidRead)
@@ -112,9 +110,7 @@ def add_team_member(
 ) -> TeamMemberRead:
     bid = require_bid(session, user, bid_id, write=True)
     member = service.add_team_member(session, user, bid, body.model_dump())
-    session.commit()
-    set_etag(response, member)
-    return TeamMemberRead.model_validate(member)
+    return committed(session, response, member, TeamMemberRead)
 
 
 @router.delete("/team-members/{member_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -148,9 +144,7 @@ def import_bid(
     bid = import_plan_file(
         session, user, content, file.filename, account_id=account_id, org_unit_id=org_unit_id
     )
-    session.commit()
-    set_etag(response, bid)
-    return BidRead.model_validate(bid)
+    return committed(session, response, bid, BidRead)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from app.calendars import service
 from app.calendars.models import Calendar
 from app.calendars.schemas import CalendarCreate, CalendarRead, CalendarUpdate
 from app.db import SessionDep
-from app.etag import IfMatch, check_if_match, set_etag
+from app.etag import IfMatch, check_if_match, committed, set_etag
 from app.guards import guarded, roles
 from app.pagination import Page, PageDep, paginate
 from app.params import IdPath, IdQuery
@@ -39,9 +39,7 @@ def create_calendar(
     if body.org_unit_id is not None:
         require_role(user, "pmo")
     calendar = service.create_calendar(session, user, body.model_dump())
-    session.commit()
-    set_etag(response, calendar)
-    return CalendarRead.model_validate(calendar)
+    return committed(session, response, calendar, CalendarRead)
 
 
 @router.get("/calendars/{calendar_id}", response_model=CalendarRead)
@@ -68,6 +66,4 @@ def update_calendar(
     calendar = service.get_calendar(session, calendar_id)
     check_if_match(if_match, calendar)
     service.update_calendar(session, user, calendar, body.model_dump(exclude_unset=True))
-    session.commit()
-    set_etag(response, calendar)
-    return CalendarRead.model_validate(calendar)
+    return committed(session, response, calendar, CalendarRead)

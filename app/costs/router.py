@@ -26,7 +26,7 @@ from app.costs.schemas import (
 from app.crud import get_or_404
 from app.db import SessionDep
 from app.errors import Forbidden
-from app.etag import IfMatch, check_if_match, set_etag
+from app.etag import IfMatch, check_if_match, committed, set_etag
 from app.guards import bid_access, guarded, roles
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, IdPath, IdQuery
@@ -175,9 +175,7 @@ def add_rate(
     body: ExchangeRateCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> ExchangeRateRead:
     row = service.add_rate(session, user, body.model_dump())
-    session.commit()
-    set_etag(response, row)
-    return ExchangeRateRead.model_validate(row)
+    return committed(session, response, row, ExchangeRateRead)
 
 
 @router.get("/bids/{bid}/spending-caps", response_model=Page[SpendingCapRead])
@@ -205,9 +203,7 @@ def add_cap(
 ) -> SpendingCapRead:
     bid = require_bid(session, user, bid_id)
     cap = service.add_cap(session, user, bid, body.model_dump())
-    session.commit()
-    set_etag(response, cap)
-    return SpendingCapRead.model_validate(cap)
+    return committed(session, response, cap, SpendingCapRead)
 
 
 @router.delete("/spending-caps/{cap_id}", status_code=status.HTTP_204_NO_CONTENT)

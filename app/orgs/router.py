@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.auth.deps import CurrentUser, require_role
 from app.db import SessionDep
-from app.etag import IfMatch, check_if_match, set_etag
+from app.etag import IfMatch, check_if_match, committed, set_etag
 from app.guards import guarded, roles
 from app.orgs import service
 from app.orgs.models import OrgUnit, Person
@@ -52,9 +52,7 @@ def create_org_unit(
 ) -> OrgUnitRead:
     require_role(user, "pmo")
     unit = service.create_org_unit(session, user, body.model_dump())
-    session.commit()
-    set_etag(response, unit)
-    return OrgUnitRead.model_validate(unit)
+    return committed(session, response, unit, OrgUnitRead)
 
 
 @router.get("/org-units/{unit_id}", response_model=OrgUnitRead)
@@ -80,9 +78,7 @@ def update_org_unit(
     unit = service.get_org_unit(session, unit_id)
     check_if_match(if_match, unit)
     service.update_org_unit(session, user, unit, body.model_dump(exclude_unset=True))
-    session.commit()
-    set_etag(response, unit)
-    return OrgUnitRead.model_validate(unit)
+    return committed(session, response, unit, OrgUnitRead)
 
 
 @router.get("/people", response_model=Page[PersonRead])
@@ -109,9 +105,7 @@ def create_person(
 ) -> PersonRead:
     require_role(user, "pmo", "lead")
     person = service.create_person(session, user, body.model_dump())
-    session.commit()
-    set_etag(response, person)
-    return PersonRead.model_validate(person)
+    return committed(session, response, person, PersonRead)
 
 
 @router.get("/people/{person_id}", response_model=PersonRead)
@@ -137,6 +131,4 @@ def update_person(
     person = service.get_person(session, person_id)
     check_if_match(if_match, person)
     service.update_person(session, user, person, body.model_dump(exclude_unset=True))
-    session.commit()
-    set_etag(response, person)
-    return PersonRead.model_validate(person)
+    return committed(session, response, person, PersonRead)
