@@ -406,109 +406,103 @@ def _finish_floats(
 
 @dataclass(slots=True)
 class LevelPlan:
-    """The links regrouped for level-by-level vector passes (cache it with the network).
+    """The links of a network arranged for ``numpy_passes`` (cache it with the network).
 
-    ``in_*`` arrays hold the links sorted by (level of target, target); ``out_*`` by (level of
-    source, source). Per level, ``*_bounds`` slices them, ``*_offsets`` are the segment starts
-    inside the slice (one segment per distinct task) and ``*_tasks`` those tasks.
+    The passes work on one vector of values: the early starts (slots ``0..n-1``), the *tails*
+    (``n..2n-1``) and, when late dates are capped, the *capped tails* (``2n..3n-1``). A task's
+    tail is the longest working time from its start to the end of the network (its duration
+    at least), so that late start = project finish - tail; a capped tail is the longest time
+    from its start to a capped late start downstream (``u = -LS`` on the caps). Neither depends
+    on the early starts, so the forward and the backward pass advance together: step ``k``
+    settles the early starts of the tasks at depth ``k`` (longest chain of predecessors) and
+    the tails of the tasks at height ``k`` (longest chain of successors), with one gather and
+    one ``maximum.at`` over the step's edges.
+
+    ``in_*`` hold the links grouped by successor (plan order kept within a successor). Edge
+    ``e`` of the value vector goes ``step_from[e] -> step_to[e]`` with the weight of link
+    ``in_*[step_link[e]]``; per step ``k >= 1``, ``step_bounds[k - 1]`` holds its first edge,
+    the end of its early-start and tail edges, and the end of its capped-tail edges.
     """
 
+    in_link: IntArray  # the link number at each position of the successor grouping
     in_source: IntArray
     in_target: IntArray
     in_lag: IntArray
-    in_from_finish: IntArray
-    in_to_finish: IntArray
-    in_bounds: list[tuple[int, int]]
-    in_offsets: list[IntArray]
-    in_tasks: list[IntArray]
-    in_all_tasks: IntArray  # in_tasks concatenated, with per-level starts in in_task_bounds
-    in_task_bounds: list[tuple[int, int]]
-    out_source: IntArray
-    out_target: IntArray
-    out_lag: IntArray
-    out_from_finish: IntArray
-    out_to_finish: IntArray
-    out_bounds: list[tuple[int, int]]
-    out_offsets: list[IntArray]
-    out_tasks: list[IntArray]
-    out_all_tasks: IntArray
-    out_task_bounds: list[tuple[int, int]]
-    out_link: IntArray  # the original link number of each link in source order
-    out_segments: IntArray  # segment starts over all the out_* links (one per source task)
-    in_link: IntArray  # the original link number of each link in target order
-    in_segments: IntArray
+    in_from_finish: IntArray  # 1 where the link leaves the predecessor's finish (FS, FF)
+    in_to_finish: IntArray  # 1 where it reaches the successor's finish (FF, SF)
+    finish_to_start: bool  # every link FS: weight = lag + the predecessor's duration
+    out_tasks: IntArray  # the tasks with successors
+    depth: IntArray  # per task: its step in the forward pass (``network.level``)
+    step_from: IntArray
+    step_to: IntArray
+    step_link: IntArray
+    step_bounds: list[tuple[int, int, int]]
 
 
 def level_plan(network: CompiledNetwork) -> LevelPlan:
-    """Group the links of ``network`` by level for ``numpy_passes`` (no elapsed lags)."""
+    """Arrange the links of ``network`` for ``numpy_passes`` (no elapsed lags)."""
     import numpy as np
 
-    level = as_array(network.level)
+    size = network.size
     source, target = as_array(network.source), as_array(network.target)
-    levels = int(level.max()) + 1 if network.size else 0
-    code = as_array(network.code)
+    depth = as_array(network.level)
+    steps = int(depth.max()) + 1 if size else 0
+    height = _heights(depth, source, target, steps)
+    in_link = np.argsort(target, kind="stable")
+    in_source, in_target = source[in_link], target[in_link]
+    code = as_array(network.code)[in_link]
+    lag = np.where(as_bool_array(network.elapsed), 0, as_array(network.lag))[in_link]
     from_finish = ((code == CODE_FS) | (code == CODE_FF)).astype(np.int64)
     to_finish = ((code == CODE_FF) | (code == CODE_SF)).astype(np.int64)
-    lag = np.where(as_bool_array(network.elapsed), 0, as_array(network.lag)).astype(np.int64)
-    parts = []
-    orders = []
-    for key in (target, source):
-        order, bounds, offsets, tasks = _grouped(level[key], key, levels)
-        orders.append(order)
-        all_tasks = np.concatenate(tasks) if tasks else np.empty(0, dtype=np.int64)
-        sizes = np.cumsum([0, *(len(chunk) for chunk in tasks)])
-        task_bounds = [(int(sizes[i]), int(sizes[i + 1])) for i in range(len(tasks))]
-        parts.append(
-            (
-                source[order],
-                target[order],
-                lag[order],
-                from_finish[order],
-                to_finish[order],
-                bounds,
-                offsets,
-                tasks,
-                all_tasks,
-                task_bounds,
-            )
-        )
-    segment_starts = []
-    for part in parts:
-        bounds, offsets = part[5], part[6]
-        segments = [chunk + low for (low, _), chunk in zip(bounds, offsets, strict=True)]
-        segment_starts.append(np.concatenate(segments) if segments else np.empty(0, dtype=np.int64))
+    positions = np.arange(in_link.size, dtype=np.int64)
+    # early starts: predecessor -> successor; tails: successor -> predecessor (capped: + n)
+    step_from = np.concatenate((in_source, in_target + size, in_target + 2 * size))
+    step_to = np.concatenate((in_target, in_source + size, in_source + 2 * size))
+    step = np.concatenate((depth[in_target], height[in_source], height[in_source]))
+    kind = np.repeat(np.arange(3, dtype=np.int64), in_link.size)
+    key = step * 2 + (kind == 2)  # within a step: early starts and tails, then capped tails
+    order = _stable_order(key, 2 * steps)
+    edges = np.searchsorted(key[order], np.arange(2, 2 * steps + 1)).tolist()
     return LevelPlan(
-        *parts[0],
-        *parts[1],
-        orders[1].astype(np.int64),
-        segment_starts[1],
-        orders[0].astype(np.int64),
-        segment_starts[0],
+        in_link.astype(np.int64),
+        in_source,
+        in_target,
+        lag.astype(np.int64),
+        from_finish,
+        to_finish,
+        bool(np.all(code == CODE_FS)),
+        np.flatnonzero(np.bincount(source, minlength=size)),
+        depth,
+        step_from[order],
+        step_to[order],
+        np.concatenate((positions, positions, positions))[order],
+        [(edges[i], edges[i + 1], edges[i + 2]) for i in range(0, 2 * steps - 2, 2)],
     )
 
 
-def _grouped(
-    link_level: IntArray, key: IntArray, levels: int
-) -> tuple[IntArray, list[tuple[int, int]], list[IntArray], list[IntArray]]:
+def _heights(depth: IntArray, source: IntArray, target: IntArray, steps: int) -> IntArray:
+    """Per task, the longest chain of successors after it (its depth in the reversed network):
+    one ``maximum.at`` per depth, deepest first."""
     import numpy as np
 
-    order = np.lexsort((key, link_level))
-    sorted_level = link_level[order]
-    sorted_key = key[order]
-    edges = np.searchsorted(sorted_level, np.arange(levels + 1))
-    bounds: list[tuple[int, int]] = []
-    offsets: list[IntArray] = []
-    keys: list[IntArray] = []
-    for level in range(levels):
-        low, high = int(edges[level]), int(edges[level + 1])
-        chunk = sorted_key[low:high]
-        if not chunk.size:
-            continue
-        starts = np.flatnonzero(np.concatenate(([True], chunk[1:] != chunk[:-1])))
-        bounds.append((low, high))
-        offsets.append(starts)
-        keys.append(chunk[starts])
-    return order, bounds, offsets, keys
+    link_depth = depth[source]
+    order = _stable_order(link_depth, steps)
+    bounds = np.searchsorted(link_depth[order], np.arange(steps + 1)).tolist()
+    source, target = source[order], target[order]
+    height = np.zeros(depth.size, dtype=np.int64)
+    for level in range(steps - 1, -1, -1):
+        low, high = bounds[level], bounds[level + 1]
+        np.maximum.at(height, source[low:high], height[target[low:high]] + 1)
+    return height
+
+
+def _stable_order(keys: IntArray, top: int) -> IntArray:
+    """``argsort(keys, kind="stable")`` for keys in ``0..top``."""
+    import numpy as np
+
+    # NumPy sorts 16-bit integers stably by radix: a fifth of the time of 64-bit ones
+    narrow = keys.astype(np.int16) if top < 1 << 15 else keys
+    return np.argsort(narrow, kind="stable").astype(np.int64)
 
 
 def numpy_passes(
@@ -516,121 +510,125 @@ def numpy_passes(
 ) -> PassResult:
     """Forward and backward pass vectorised level by level (no elapsed lags).
 
-    Per level, one gather, one ``maximum.reduceat`` over the incoming links grouped by
-    successor and one scatter; the backward pass mirrors it with ``minimum.reduceat``.
+    Both passes advance together (see ``LevelPlan``): per level, one gather, one add and one
+    ``maximum.at`` over the links that settle it, plus a ``minimum`` for the early starts
+    capped there (SNLT, FNLT, fixed starts). Driving links and floats follow as whole-array
+    operations.
     """
     import numpy as np
 
     plan = levels or level_plan(network)
+    size = network.size
     duration = as_array(inputs.duration)
-    lower, upper, fixed = as_array(inputs.lower), as_array(inputs.upper), as_array(inputs.fixed)
-    is_fixed = as_bool_array(inputs.is_fixed)
-    progress_fixed = as_bool_array(inputs.progress_fixed)
+    weight = _link_weights(plan, duration)
+    start_cap = as_array(inputs.late_start_cap)
+    finish_cap = as_array(inputs.late_finish_cap)
     constrained = inputs.constrained
-    weight_in = (
-        plan.in_lag
-        + duration[plan.in_source] * plan.in_from_finish
-        - duration[plan.in_target] * plan.in_to_finish
-    )
-    source_in = plan.in_source
-    early = np.where(is_fixed, fixed, np.minimum(lower, upper)) if constrained else lower.copy()
-    required = lower.copy()
-    floor = lower[plan.in_all_tasks] if constrained else lower
-    maximum_reduceat = np.maximum.reduceat
-    if not constrained:
-        _forward_unconstrained(early, plan, weight_in)
-    for (low, high), offsets, targets, (first, last) in zip(
-        plan.in_bounds, plan.in_offsets, plan.in_tasks, plan.in_task_bounds, strict=True
-    ):
-        if not constrained:
-            break
-        contribution = early[source_in[low:high]]
-        contribution += weight_in[low:high]
-        needed = maximum_reduceat(contribution, offsets)
-        np.maximum(needed, floor[first:last], out=needed)
-        if constrained:
-            required[targets] = needed
-            needed = np.where(
-                is_fixed[targets],
-                fixed[targets],
-                np.minimum(needed, upper[targets]),
-            )
-        early[targets] = needed
-    if not constrained:
-        required = early
-    finish = max(int((early + duration).max(initial=0)), 0)
-    finish_cap, start_cap = as_array(inputs.late_finish_cap), as_array(inputs.late_start_cap)
-    late = np.minimum(np.minimum(finish, finish_cap) - duration, start_cap)
-    weight_out = (
-        plan.out_lag
-        + duration[plan.out_source] * plan.out_from_finish
-        - duration[plan.out_target] * plan.out_to_finish
-    )
-    target_out = plan.out_target
-    ceiling = late[plan.out_all_tasks] if constrained else late
-    minimum_reduceat = np.minimum.reduceat
-    if not constrained:
-        _backward_unconstrained(late, plan, weight_out)
-    for (low, high), offsets, sources, (first, last) in zip(
-        reversed(plan.out_bounds),
-        reversed(plan.out_offsets),
-        reversed(plan.out_tasks),
-        reversed(plan.out_task_bounds),
-        strict=True,
-    ):
-        if not constrained:
-            break
-        bound = late[target_out[low:high]]
-        bound -= weight_out[low:high]
-        allowed = minimum_reduceat(bound, offsets)
-        np.minimum(allowed, ceiling[first:last], out=allowed)
-        late[sources] = allowed
-    # Driving links: per successor, the first link (in plan order) whose contribution equals
-    # its early start; the links in target order are grouped by successor, plan order kept.
-    target_in = plan.in_target
-    contribution_in = early[source_in] + weight_in
-    drives = contribution_in == early[target_in]
-    if constrained:  # a capped or fixed start has a driver only if no link asks for more
-        best = np.full(network.size, -FAR, dtype=np.int64)
-        if contribution_in.size:
-            best[plan.in_all_tasks] = np.maximum.reduceat(contribution_in, plan.in_segments)
-        drives &= ~progress_fixed[target_in] & (best[target_in] == early[target_in])
-    driving = np.full(network.size, -1, dtype=np.int64)
-    candidates = np.flatnonzero(drives)
-    if candidates.size:
-        driven = target_in[candidates]
-        leading = np.concatenate(([True], driven[1:] != driven[:-1]))
-        driving[driven[leading]] = plan.in_link[candidates[leading]]
-    contribution = early[plan.out_source] + weight_out
-    free = finish - (early + duration)
-    slack = early[target_out] - contribution
-    if slack.size:
-        free[plan.out_all_tasks] = np.minimum.reduceat(slack, plan.out_segments)
-    return _finish_floats(inputs, early, required, late, finish, driving, free)
-
-
-def _forward_unconstrained(early: IntArray, plan: LevelPlan, weight_in: IntArray) -> None:
-    """The forward pass when only links and the project start bound the early starts: each
-    task's early start already holds its lower bound, so one ``maximum.at`` per level does."""
-    import numpy as np
-
+    capped = constrained and bool(np.any(start_cap < FAR) or np.any(finish_cap < FAR))
+    values = np.empty(size * (3 if capped else 2), dtype=np.int64)
+    lower = as_array(inputs.lower)
+    clamps: dict[int, tuple[IntArray, IntArray]] = {}
+    if constrained:
+        is_fixed, fixed = as_bool_array(inputs.is_fixed), as_array(inputs.fixed)
+        # a fixed start is a floor and a ceiling at once: min(max(fixed, links), fixed)
+        ceiling = np.where(is_fixed, fixed, as_array(inputs.upper))
+        np.minimum(np.where(is_fixed, fixed, lower), ceiling, out=values[:size])
+        clamps = _clamps_by_depth(plan.depth, ceiling)
+    else:
+        values[:size] = lower
+    values[size : 2 * size] = duration
+    if capped:
+        np.maximum(duration - finish_cap, -start_cap, out=values[2 * size :])
+    step_weight = weight[plan.step_link]
+    step_from, step_to = plan.step_from, plan.step_to
     maximum_at = np.maximum.at
-    source, target = plan.in_source, plan.in_target
-    for low, high in plan.in_bounds:
-        contribution = early[source[low:high]]
-        contribution += weight_in[low:high]
-        maximum_at(early, target[low:high], contribution)
+    for step, (low, middle, high) in enumerate(plan.step_bounds, start=1):
+        end = high if capped else middle
+        contribution = values[step_from[low:end]]
+        contribution += step_weight[low:end]
+        maximum_at(values, step_to[low:end], contribution)
+        if step in clamps:
+            tasks, caps = clamps[step]
+            values[tasks] = np.minimum(values[tasks], caps)
+    early = values[:size]
+    ends = early + duration
+    finish = max(int(ends.max(initial=0)), 0)
+    late = finish - values[size : 2 * size]
+    if capped:
+        np.minimum(late, -values[2 * size :], out=late)
+    return _links_and_floats(plan, inputs, weight, early, late, finish, finish - ends)
 
 
-def _backward_unconstrained(late: IntArray, plan: LevelPlan, weight_out: IntArray) -> None:
+def _link_weights(plan: LevelPlan, duration: IntArray) -> IntArray:
+    """Per link (successor grouping): successor's ES >= predecessor's ES + weight."""
+    weight = duration[plan.in_source]
+    if plan.finish_to_start:
+        weight += plan.in_lag
+        return weight
+    weight *= plan.in_from_finish
+    weight += plan.in_lag
+    weight -= duration[plan.in_target] * plan.in_to_finish
+    return weight
+
+
+def _clamps_by_depth(depth: IntArray, ceiling: IntArray) -> dict[int, tuple[IntArray, IntArray]]:
+    """The tasks with predecessors and an early-start ceiling, and their ceilings, per depth."""
     import numpy as np
 
-    minimum_at = np.minimum.at
-    source, target = plan.out_source, plan.out_target
-    for low, high in reversed(plan.out_bounds):
-        bound = late[target[low:high]]
-        bound -= weight_out[low:high]
-        minimum_at(late, source[low:high], bound)
+    tasks = np.flatnonzero((ceiling < FAR) & (depth > 0))
+    if not tasks.size:
+        return {}
+    tasks = tasks[np.argsort(depth[tasks], kind="stable")]
+    levels = depth[tasks]
+    groups = np.split(tasks, np.flatnonzero(levels[1:] != levels[:-1]) + 1)
+    return {int(depth[group[0]]): (group, ceiling[group]) for group in groups}
+
+
+def _links_and_floats(
+    plan: LevelPlan,
+    inputs: PassInputs,
+    weight: IntArray,
+    early: IntArray,
+    late: IntArray,
+    finish: int,
+    free: IntArray,
+) -> PassResult:
+    """Required starts, driving links and floats from the early and late starts.
+
+    ``free`` holds each task's slack to the project finish; tasks with successors get their
+    least slack to a successor instead.
+    """
+    import numpy as np
+
+    contribution = early[plan.in_source]
+    contribution += weight
+    slack = early[plan.in_target]
+    slack -= contribution
+    free[plan.out_tasks] = FAR
+    np.minimum.at(free, plan.in_source, slack)
+    # Driving links: per successor, the first link (in plan order) with no slack
+    candidates = np.flatnonzero(slack == 0)
+    driven = plan.in_target[candidates]
+    required = early
+    if inputs.constrained:  # a capped or fixed start has a driver only if no link asks for more
+        best = np.full(early.size, -FAR, dtype=np.int64)
+        np.maximum.at(best, plan.in_target, contribution)
+        required = np.maximum(as_array(inputs.lower), best)
+        eligible = (best == early) & ~as_bool_array(inputs.progress_fixed)
+        keep = eligible[driven]
+        candidates, driven = candidates[keep], driven[keep]
+    driving = np.full(early.size, -1, dtype=np.int64)
+    if candidates.size:
+        leading = np.empty(driven.size, dtype=np.bool_)
+        leading[0] = True
+        np.not_equal(driven[1:], driven[:-1], out=leading[1:])
+        driving[driven[leading]] = plan.in_link[candidates[leading]]
+    if inputs.constrained:
+        return _finish_floats(inputs, early, required, late, finish, driving, free)
+    total = late - early  # no progress, no bounds: the early start is what the links require
+    np.minimum(free, total, out=free)
+    np.maximum(free, 0, out=free)
+    return PassResult(early, required, late, finish, driving, free, total)
 
 
 def run_passes(
