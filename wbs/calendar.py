@@ -123,6 +123,7 @@ class WorkCalendar:
         self._year_starts: list[int] = []  # start_count per year, ascending with the years
         self._year_keys: list[int] = []
         self._ordinal_table: npt.NDArray[np.int64] | None = None
+        self._date_table: npt.NDArray[np.datetime64] | None = None
         self._working_dates: list[date] | None = None
         # year -> (working intervals per day, prefix sums, fell back to no holiday data);
         # shared with the calendars ``fresh`` makes from this one
@@ -275,6 +276,7 @@ class WorkCalendar:
 
     def _reindex(self) -> None:
         self._ordinal_table = None
+        self._date_table = None
         self._working_dates = None
         self._year_keys = sorted(self._years)
         self._year_starts = [self._years[year].start_count for year in self._year_keys]
@@ -428,11 +430,13 @@ class WorkCalendar:
 
         if indices.size == 0:
             return np.empty(0, dtype="datetime64[D]")
-        shifted = indices - 1 if finish else indices
-        low, high = int(shifted.min()), int(shifted.max())
-        ordinals = self.working_day_ordinals(low, high)
-        epoch = date(1970, 1, 1).toordinal()
-        return (ordinals[shifted - low] - epoch).astype("datetime64[D]")
+        shift = 1 if finish else 0
+        self.working_day_ordinals(int(indices.min()) - shift, int(indices.max()) - shift)
+        if self._date_table is None:  # the ordinal table as dates, cached with it
+            assert self._ordinal_table is not None
+            epoch = date(1970, 1, 1).toordinal()
+            self._date_table = (self._ordinal_table - epoch).astype("datetime64[D]")
+        return self._date_table[indices - (self._year_starts[0] + shift)]
 
 
 def _clock(day: date, intervals: Intervals, offset: int, *, finish: bool) -> datetime:

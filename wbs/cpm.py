@@ -421,7 +421,10 @@ class LevelPlan:
     ``in_*`` hold the links grouped by successor (plan order kept within a successor). Edge
     ``e`` of the value vector goes ``step_from[e] -> step_to[e]`` with the weight of link
     ``in_*[step_link[e]]``; per step ``k >= 1``, ``step_bounds[k - 1]`` holds its first edge,
-    the end of its early-start and tail edges, and the end of its capped-tail edges.
+    the end of its early-start and tail edges, and the end of its capped-tail edges. The
+    ``open_*`` arrays repeat the early-start and tail edges alone (``open_bounds[k - 1]`` is
+    step ``k``'s slice), for the passes without capped late dates: they then gather and scan
+    two thirds of the edges.
     """
 
     in_link: IntArray  # the link number at each position of the successor grouping
@@ -431,12 +434,16 @@ class LevelPlan:
     in_from_finish: IntArray  # 1 where the link leaves the predecessor's finish (FS, FF)
     in_to_finish: IntArray  # 1 where it reaches the successor's finish (FF, SF)
     finish_to_start: bool  # every link FS: weight = lag + the predecessor's duration
-    out_tasks: IntArray  # the tasks with successors
+    has_successor: BoolArray
     depth: IntArray  # per task: its step in the forward pass (``network.level``)
     step_from: IntArray
     step_to: IntArray
     step_link: IntArray
     step_bounds: list[tuple[int, int, int]]
+    open_from: IntArray
+    open_to: IntArray
+    open_link: IntArray
+    open_bounds: list[tuple[int, int]]
 
 
 def level_plan(network: CompiledNetwork) -> LevelPlan:
@@ -463,6 +470,14 @@ def level_plan(network: CompiledNetwork) -> LevelPlan:
     key = step * 2 + (kind == 2)  # within a step: early starts and tails, then capped tails
     order = _stable_order(key, 2 * steps)
     edges = np.searchsorted(key[order], np.arange(2, 2 * steps + 1)).tolist()
+    step_link = np.concatenate((positions, positions, positions))[order]
+    step_from, step_to = step_from[order], step_to[order]
+    is_open = kind[order] != 2
+    open_edges = np.cumsum(is_open)
+    open_bounds = [
+        (int(open_edges[low - 1]) if low else 0, int(open_edges[middle - 1]) if middle else 0)
+        for low, middle in zip(edges[0::2], edges[1::2], strict=False)
+    ]
     return LevelPlan(
         in_link.astype(np.int64),
         in_source,
@@ -471,12 +486,16 @@ def level_plan(network: CompiledNetwork) -> LevelPlan:
         from_finish,
         to_finish,
         bool(np.all(code == CODE_FS)),
-        np.flatnonzero(np.bincount(source, minlength=size)),
+        np.bincount(source, minlength=size) > 0,
         depth,
-        step_from[order],
-        step_to[order],
-        np.concatenate((positions, positions, positions))[order],
+        step_from,
+        step_to,
+        step_link,
         [(edges[i], edges[i + 1], edges[i + 2]) for i in range(0, 2 * steps - 2, 2)],
+        step_from[is_open],
+        step_to[is_open],
+        step_link[is_open],
+        open_bounds,
     )
 
 
@@ -539,17 +558,25 @@ def numpy_passes(
     values[size : 2 * size] = duration
     if capped:
         np.maximum(duration - finish_cap, -start_cap, out=values[2 * size :])
-    step_weight = weight[plan.step_link]
-    step_from, step_to = plan.step_from, plan.step_to
     maximum_at = np.maximum.at
-    for step, (low, middle, high) in enumerate(plan.step_bounds, start=1):
-        end = high if capped else middle
-        contribution = values[step_from[low:end]]
-        contribution += step_weight[low:end]
-        maximum_at(values, step_to[low:end], contribution)
-        if step in clamps:
-            tasks, caps = clamps[step]
-            values[tasks] = np.minimum(values[tasks], caps)
+    if capped or clamps:
+        step_weight = weight[plan.step_link]
+        step_from, step_to = plan.step_from, plan.step_to
+        for step, (low, middle, high) in enumerate(plan.step_bounds, start=1):
+            end = high if capped else middle
+            contribution = values[step_from[low:end]]
+            contribution += step_weight[low:end]
+            maximum_at(values, step_to[low:end], contribution)
+            if step in clamps:
+                tasks, caps = clamps[step]
+                values[tasks] = np.minimum(values[tasks], caps)
+    else:  # nothing caps a start or a late date: the early-start and tail edges alone
+        step_weight = weight[plan.open_link]
+        step_from, step_to = plan.open_from, plan.open_to
+        for low, high in plan.open_bounds:
+            contribution = values[step_from[low:high]]
+            contribution += step_weight[low:high]
+            maximum_at(values, step_to[low:high], contribution)
     early = values[:size]
     ends = early + duration
     finish = max(int(ends.max(initial=0)), 0)
@@ -604,7 +631,7 @@ def _links_and_floats(
     contribution += weight
     slack = early[plan.in_target]
     slack -= contribution
-    free[plan.out_tasks] = FAR
+    np.copyto(free, FAR, where=plan.has_successor)
     np.minimum.at(free, plan.in_source, slack)
     # Driving links: per successor, the first link (in plan order) with no slack
     candidates = np.flatnonzero(slack == 0)
