@@ -150,7 +150,7 @@ def test_stateful(fuzzed_app: Any) -> None:
 
     client = TestClient(fuzzed_app)
     # a fresh token: the stateless runs before this one may have revoked the PMO's first
-    # (``DELETE /api/v1/tokens/{token_id}`` is in the schema), and then every call here would be a 401
+    # (``DELETE /api/v1/tokens/{token_id}`` is in the schema); every call would then be a 401
     headers = {"Authorization": f"Bearer {load_demo(fuzzed_app.state.session_factory)['pmo']}"}
     assert client.get("/api/v1/bids", headers=headers).status_code == 200
     answers: Counter[tuple[str, int]] = Counter()
