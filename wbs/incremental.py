@@ -204,34 +204,49 @@ class IncrementalSchedule:
         heapq.heapify(queue)
         queued = set(seeds)
         early, required, driving = self._early, self._required, self._driving
+        # the hot loop reads everything through locals (``_weight`` inlined)
+        incoming, outgoing, level = self._incoming, self._outgoing, self._level
+        source, target, codes, lags = self._source, self._target, self._code, self._lag
+        duration, lower, upper = self._duration, self._lower, self._upper
+        fixed, is_fixed = self._fixed, self._is_fixed
+        finishes = old_finishes or {}
+        project_finish = self._finish
+        heappop, heappush = heapq.heappop, heapq.heappush
         finish_moved_down = False
-        new_finish = self._finish
+        new_finish = project_finish
         while queue:
-            _, task = heapq.heappop(queue)
+            _, task = heappop(queue)
             best, best_link = -FAR, -1
-            for link in self._incoming[task]:
-                value = early[self._source[link]] + self._weight(link)
+            for link in incoming[task]:
+                code = codes[link]
+                weight = lags[link]
+                if PRED_FINISH[code]:
+                    weight += duration[source[link]]
+                if SUCC_FINISH[code]:
+                    weight -= duration[target[link]]
+                value = early[source[link]] + weight
                 if value > best:
                     best, best_link = value, link
-            needed = max(self._lower[task], best)
-            start = self._fixed[task] if self._is_fixed[task] else min(needed, self._upper[task])
+            needed = max(lower[task], best)
+            start = fixed[task] if is_fixed[task] else min(needed, upper[task])
             drive = best_link if best_link >= 0 and best == start else -1
-            old_finish = (old_finishes or {}).get(task, early[task] + self._duration[task])
+            length = duration[task]
+            old_finish = finishes.get(task, early[task] + length)
             moved = start != early[task] or task in seeds
             if start != early[task] or needed != required[task] or drive != driving[task]:
                 changed.add(task)
             early[task], required[task], driving[task] = start, needed, drive
-            new_task_finish = start + self._duration[task]
+            new_task_finish = start + length
             if new_task_finish > new_finish:
                 new_finish = new_task_finish
-            elif old_finish == self._finish and new_task_finish < old_finish:
+            elif old_finish == project_finish and new_task_finish < old_finish:
                 finish_moved_down = True
             if moved:
-                for link in self._outgoing[task]:
-                    successor = self._target[link]
+                for link in outgoing[task]:
+                    successor = target[link]
                     if successor not in queued:
                         queued.add(successor)
-                        heapq.heappush(queue, (self._level[successor], successor))
+                        heappush(queue, (level[successor], successor))
         if finish_moved_down and new_finish == self._finish:
             new_finish = max(
                 max((e + d for e, d in zip(early, self._duration, strict=True)), default=0), 0
@@ -279,11 +294,27 @@ class IncrementalSchedule:
 
     def _backward_all(self) -> set[int]:
         changed: set[int] = set()
+        late, outgoing = self._late, self._outgoing
+        source, target, codes, lags = self._source, self._target, self._code, self._lag
+        duration, start_caps, finish_caps = self._duration, self._start_cap, self._finish_cap
+        finish = self._finish
         for task in reversed(as_list(self.network.order)):
-            value = self._late_value(task)
-            if value != self._late[task]:
+            # ``_late_value``, inlined: this runs for every task when the project finish moves
+            length = duration[task]
+            value = min(min(finish, finish_caps[task]) - length, start_caps[task])
+            for link in outgoing[task]:
+                code = codes[link]
+                weight = lags[link]
+                if PRED_FINISH[code]:
+                    weight += duration[source[link]]
+                if SUCC_FINISH[code]:
+                    weight -= duration[target[link]]
+                bound = late[target[link]] - weight
+                if bound < value:
+                    value = bound
+            if value != late[task]:
                 changed.add(task)
-                self._late[task] = value
+                late[task] = value
         return changed
 
     # ------------------------------------------------------------------ results
@@ -329,8 +360,16 @@ class IncrementalSchedule:
         free = [finish - (start + length) for start, length in zip(early, duration, strict=True)]
         has_successor = [bool(links) for links in self._outgoing]
         free = [FAR if leads else slack for slack, leads in zip(free, has_successor, strict=True)]
-        for link, (source, target) in enumerate(zip(self._source, self._target, strict=True)):
-            slack = early[target] - (early[source] + self._weight(link))
+        lags = self._lag
+        for link, (source, target, code) in enumerate(
+            zip(self._source, self._target, self._code, strict=True)
+        ):
+            weight = lags[link]  # ``_weight``, inlined
+            if PRED_FINISH[code]:
+                weight += duration[source]
+            if SUCC_FINISH[code]:
+                weight -= duration[target]
+            slack = early[target] - (early[source] + weight)
             if slack < free[source]:
                 free[source] = slack
         total = [

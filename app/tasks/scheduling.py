@@ -3,9 +3,10 @@
 ``recompute(session, bid)`` builds a ``wbs.plan.Plan`` (unit "day") from the bid's tasks,
 links and calendar, runs ``wbs.cpm.schedule``, writes the computed dates, floats, critical flag
 and driving predecessor back onto the task rows (only values that changed, so untouched rows
-keep their ETag), renumbers WBS codes, and returns the change as a plain dict built from
-``wbs.diff.diff_schedules``. It runs inside the caller's transaction: a plan error (cycle,
-negative duration...) raises ``Invalid`` and the caller's write is rolled back with it.
+keep their ETag), renumbers WBS codes, and returns the change as a plain dict: what
+``wbs.diff.diff_schedules`` gives between the stored schedule and the new one (computed from
+the rows in one pass, ``schedule_diff``). It runs inside the caller's transaction: a plan error
+(cycle, negative duration...) raises ``Invalid`` and the caller's write is rolled back with it.
 
 Each process keeps, per bid, the last schedule it computed as a ``wbs.incremental``
 ``IncrementalSchedule`` together with the exact inputs it was computed from (every network
@@ -21,9 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import defaultdict, namedtuple
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import bindparam, case, false, or_, select
@@ -35,6 +39,7 @@ from app.calendars.models import Calendar
 from app.errors import Invalid
 from app.orgs.models import OrgUnit
 from app.tasks.models import Dependency, Task
+from wbs.diff import _calendar_shift
 from wbs.incremental import IncrementalSchedule
 from wbs.plan import CalendarSpec, Constraint, ConstraintType, Link, LinkType, Plan
 from wbs.plan import Task as PlanTask
@@ -151,18 +156,21 @@ def load_network(session: Session, bid_id: int) -> tuple[list[Any], list[Any]]:
     """
     session.flush()
     connection = session.connection()
-    tasks = _fetch(connection, TASKS_OF_BID, bid_id)
+    tasks = _fetch(connection, TASKS_OF_BID, {"bid_id": bid_id})
     if connection.dialect.name == "sqlite":
         tasks = _sqlite_types(tasks)
-    links = _fetch(connection, LINKS_OF_BID, bid_id)
-    return [TaskRow._make(row) for row in tasks], [LinkRow._make(row) for row in links]
+    links = _fetch(connection, LINKS_OF_BID, {"bid_id": bid_id})
+    return list(map(_task_row, tasks)), list(map(_link_row, links))
 
 
+# tuple.__new__ straight: a namedtuple's ``_make`` costs a Python call per row
+_task_row = partial(tuple.__new__, TaskRow)
+_link_row = partial(tuple.__new__, LinkRow)
 _compiled: dict[tuple[str, int], Any] = {}
 
 
-def _fetch(connection: Any, statement: Any, bid_id: int) -> list[Any]:
-    """The rows of ``statement`` for ``bid_id`` straight from the driver's cursor.
+def _fetch(connection: Any, statement: Any, values: dict[str, Any]) -> list[Any]:
+    """The rows of ``statement`` for the bound ``values`` straight from the driver's cursor.
 
     Core's result processing (Row objects, type processors) cost as much as the query itself
     on a 500-task bid; the columns here are plain integers, strings, dates and booleans.
@@ -171,7 +179,7 @@ def _fetch(connection: Any, statement: Any, bid_id: int) -> list[Any]:
     compiled = _compiled.get(key)
     if compiled is None:
         compiled = _compiled[key] = statement.compile(dialect=connection.dialect)
-    params = compiled.construct_params({"bid_id": bid_id})
+    params = compiled.construct_params(values)
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)
     cursor = connection.connection.cursor()
@@ -182,6 +190,29 @@ def _fetch(connection: Any, statement: Any, bid_id: int) -> list[Any]:
         cursor.close()
 
 
+# SQLite date texts already parsed, shared by every request (dates are immutable)
+_sqlite_days: dict[str, dt.date] = {}
+MAX_SQLITE_DAYS = 50_000
+SQLITE_FLAGS = {None: None, 0: False, 1: True}
+
+
+def _sqlite_days_of(texts: Iterable[Any]) -> dict[Any, dt.date | None]:
+    """``{text: date}`` for the distinct ``texts`` (and None -> None)."""
+    known = _sqlite_days
+    if len(known) > MAX_SQLITE_DAYS:
+        known.clear()
+    days: dict[Any, dt.date | None] = {}
+    for text in texts:
+        if text is None:
+            days[None] = None
+            continue
+        day = known.get(text)
+        if day is None:
+            day = known[text] = dt.date.fromisoformat(text)
+        days[text] = day
+    return days
+
+
 def _sqlite_types(rows: list[Any]) -> list[Any]:
     """SQLite's ISO date texts and 0/1 booleans as ``date`` and ``bool``.
 
@@ -189,13 +220,15 @@ def _sqlite_types(rows: list[Any]) -> list[Any]:
     """
     if not rows:
         return rows
-    columns = list(zip(*rows, strict=True))
+    columns: list[Any] = list(zip(*rows, strict=True))
     for number in SQLITE_DATE_POSITIONS:
-        days = {text: dt.date.fromisoformat(text) for text in set(columns[number]) if text}
-        days[None] = None
-        columns[number] = tuple(map(days.__getitem__, columns[number]))
+        columns[number] = map(_sqlite_days_of(set(columns[number])).__getitem__, columns[number])
     for number in SQLITE_BOOL_POSITIONS:
-        columns[number] = tuple(None if flag is None else bool(flag) for flag in columns[number])
+        flags = columns[number]
+        if set(flags) <= SQLITE_FLAGS.keys():
+            columns[number] = map(SQLITE_FLAGS.__getitem__, flags)
+        else:
+            columns[number] = [None if flag is None else bool(flag) for flag in flags]
     return list(zip(*columns, strict=True))
 
 
@@ -254,7 +287,7 @@ def renumber_wbs(tasks: Sequence[Any]) -> dict[int, str]:
     Returns ``{task_id: new_code}`` for the tasks whose code changes.
     """
     children: dict[int | None, list[Any]] = defaultdict(list)
-    for task in sorted(tasks, key=lambda t: (t.position, t.id)):
+    for task in sorted(tasks, key=attrgetter("position", "id")):
         children[task.parent_id].append(task)
     changed: dict[int, str] = {}
     stack: list[tuple[int | None, str]] = [(None, "")]
@@ -356,27 +389,39 @@ class BidNetwork:
 _networks: dict[tuple[str, int], BidNetwork] = {}
 
 
+def _calendar_key_statement(own_calendar: bool) -> Any:
+    own = Calendar.id == bindparam("calendar_id") if own_calendar else false()
+    return (
+        select(OrgUnit.holidays_country, Calendar.id, Calendar.version)
+        .select_from(OrgUnit)
+        .outerjoin(Calendar, or_(own, Calendar.org_unit_id == OrgUnit.id))
+        .where(OrgUnit.id == bindparam("org_unit_id"))
+        .order_by(case((own, 0), else_=1), Calendar.id)
+        .limit(1)
+    )
+
+
+# the bid's own calendar first, else its org unit's first; the same two statements every time
+CALENDAR_KEY = {own: _calendar_key_statement(own) for own in (True, False)}
+
+
 def calendar_key(session: Session, bid: Bid) -> tuple[Any, ...]:
     """What the bid's working calendar is built from, in one query: a calendar row's id and
     version, or the org unit's holiday country (``bid_calendar``'s choice, no exceptions read).
 
     Editing a calendar or its exceptions bumps the row's version, so the key changes with it.
     """
-    own = Calendar.id == bid.calendar_id if bid.calendar_id is not None else false()
-    statement = (
-        select(OrgUnit.holidays_country, Calendar.id, Calendar.version)
-        .select_from(OrgUnit)
-        .outerjoin(Calendar, or_(own, Calendar.org_unit_id == OrgUnit.id))
-        .where(OrgUnit.id == bid.org_unit_id)
-        .order_by(case((own, 0), else_=1), Calendar.id)
-        .limit(1)
-    )
-    row = session.connection().execute(statement).first()
-    if row is None:
+    own_calendar = bid.calendar_id is not None
+    values = {"org_unit_id": bid.org_unit_id}
+    if own_calendar:
+        values["calendar_id"] = bid.calendar_id
+    rows = _fetch(session.connection(), CALENDAR_KEY[own_calendar], values)
+    if not rows:
         return ("country", None)
-    if row.id is not None:
-        return ("calendar", row.id, row.version)
-    return ("country", row.holidays_country)
+    holidays_country, calendar_id, version = rows[0]
+    if calendar_id is not None:
+        return ("calendar", calendar_id, version)
+    return ("country", holidays_country)
 
 
 def schedule_inputs(
@@ -466,13 +511,28 @@ def _as_date(value: Any) -> dt.date | None:
 def _computed_values(computed: TaskSchedule) -> tuple[Any, ...]:
     """The row values of ``computed``, in ``COMPUTED_FIELDS`` order."""
     driving = computed.driving_predecessor
+    start, finish = computed.start, computed.finish
+    early_start, early_finish = computed.early_start, computed.early_finish
+    late_start, late_finish = computed.late_start, computed.late_finish
+    if not (  # day plans give dates throughout: no conversion
+        type(start)
+        is type(finish)
+        is type(early_start)
+        is type(early_finish)
+        is type(late_start)
+        is type(late_finish)
+        is dt.date
+    ):
+        start, finish = _as_date(start), _as_date(finish)
+        early_start, early_finish = _as_date(early_start), _as_date(early_finish)
+        late_start, late_finish = _as_date(late_start), _as_date(late_finish)
     return (
-        _as_date(computed.start),
-        _as_date(computed.finish),
-        _as_date(computed.early_start),
-        _as_date(computed.early_finish),
-        _as_date(computed.late_start),
-        _as_date(computed.late_finish),
+        start,
+        finish,
+        early_start,
+        early_finish,
+        late_start,
+        late_finish,
         computed.total_float,
         computed.free_float,
         bool(computed.critical),
@@ -499,14 +559,17 @@ def write_back(
     """
     by_id = result.by_id() if result is not None else {}
     computed_rows: list[tuple[Any, ...]] = []
+    stored_rows: list[tuple[Any, ...]] = []
     for task in tasks:
         computed = by_id.get(str(task.id))
         if computed is None:
             continue
         values = _computed_values(computed)
-        if values != tuple(task)[COMPUTED_OFFSET:]:
+        stored = task[COMPUTED_OFFSET:]
+        if values != stored:
             computed_rows.append((*values, task.id))
-    _bulk_update(session, COMPUTED_FIELDS, computed_rows)
+            stored_rows.append(stored)
+    _bulk_update(session, COMPUTED_FIELDS, computed_rows, stored_rows)
     _bulk_update(session, ("wbs_code",), [(code, row_id) for row_id, code in wbs_codes.items()])
     if result is None:
         return
@@ -519,30 +582,81 @@ def write_back(
         bid.schedule_warnings = list(result.warnings)
 
 
-def _bulk_update(session: Session, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+def _bulk_update(
+    session: Session,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    stored: list[tuple[Any, ...]] | None = None,
+) -> None:
     """``UPDATE tasks SET columns WHERE id`` for ``rows`` (the values, then the id), in bulk;
     tasks loaded in the session get the values as their committed state.
+
+    ``stored`` (the rows' values before, without the id) narrows the SET list to the columns
+    that at least one row really changes: the others already hold the rows' values. That
+    spares the driver the binding of values that do not change, and SQLite the foreign-key
+    check of an unchanged ``driving_predecessor_id`` on every row.
 
     Goes straight to the driver (``exec_driver_sql``): hundreds of moved tasks are written
     without SQLAlchemy's per-value processing, which dominated the recompute time. SQLite
     takes them as one ``UPDATE ... FROM (VALUES ...)``, other databases as an executemany.
+    Worked column by column: a schedule repeats few distinct dates.
     """
     if not rows:
         return
-    connection = session.connection()
-    if connection.dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 33):
-        _sqlite_update_from_values(connection, columns, _driver_rows("sqlite", columns, rows))
-    else:
-        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        assignments = ", ".join(f"{name} = {marker}" for name in columns)
-        sql = f"UPDATE tasks SET {assignments} WHERE id = {marker}"  # noqa: S608 (fixed names)
-        connection.exec_driver_sql(sql, _driver_rows(connection.dialect.name, columns, rows))
+    values: list[Any] = list(zip(*rows, strict=True))  # the columns, then the ids
+    picked = list(range(len(columns)))
+    if stored is not None:
+        picked = [
+            number for number, old in enumerate(zip(*stored, strict=True)) if values[number] != old
+        ]
+    if picked:
+        names = [columns[number] for number in picked]
+        written = [values[number] for number in picked]
+        written.append(values[-1])
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            for number, name in enumerate(names):
+                if name in DATE_FIELDS:  # SQLite keeps dates as ISO text (SQLAlchemy's way)
+                    texts = _sqlite_texts_of(set(written[number]))
+                    written[number] = map(texts.__getitem__, written[number])
+        driver_rows = list(zip(*written, strict=True))
+        if connection.dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 33):
+            _sqlite_update_from_values(connection, names, driver_rows)
+        else:
+            marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            assignments = ", ".join(f"{name} = {marker}" for name in names)
+            sql = f"UPDATE tasks SET {assignments} WHERE id = {marker}"  # noqa: S608 (fixed names)
+            connection.exec_driver_sql(sql, driver_rows)
+    loaded_tasks = [loaded for loaded in session.identity_map.values() if isinstance(loaded, Task)]
+    if not loaded_tasks:
+        return
     by_id = {row[-1]: row for row in rows}
-    for loaded in list(session.identity_map.values()):
-        row = by_id.get(loaded.id) if isinstance(loaded, Task) else None
+    for loaded in loaded_tasks:
+        row = by_id.get(loaded.id)
         if row is not None:
             for name, value in zip(columns, row, strict=False):
                 set_committed_value(loaded, name, value)
+
+
+# the ISO texts of the dates already written to SQLite, shared by every request
+_sqlite_texts: dict[dt.date, str] = {}
+
+
+def _sqlite_texts_of(days: Iterable[Any]) -> dict[Any, str | None]:
+    """``{date: ISO text}`` for the distinct ``days`` (and None -> None)."""
+    known = _sqlite_texts
+    if len(known) > MAX_SQLITE_DAYS:
+        known.clear()
+    texts: dict[Any, str | None] = {}
+    for day in days:
+        if day is None:
+            texts[None] = None
+            continue
+        text = known.get(day)
+        if text is None:
+            text = known[day] = day.isoformat()
+        texts[day] = text
+    return texts
 
 
 SQLITE_ROWS_PER_UPDATE = 500  # 500 rows x 15 values stays far below SQLite's 32,766 variables
@@ -561,29 +675,7 @@ def _sqlite_update_from_values(
             f"UPDATE tasks SET {assignments} FROM (VALUES {values}) AS v "  # noqa: S608
             f"WHERE tasks.id = v.column{width}"
         )
-        connection.exec_driver_sql(sql, tuple(value for row in chunk for value in row))
-
-
-def _driver_rows(
-    dialect: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> list[tuple[Any, ...]]:
-    """SQLite stores dates as ISO text (SQLAlchemy's convention); other drivers take dates."""
-    dates = [number for number, name in enumerate(columns) if name in DATE_FIELDS]
-    if dialect != "sqlite" or not dates:
-        return rows
-    texts: dict[dt.date, str] = {}  # a schedule repeats few distinct dates
-    converted = []
-    for row in rows:
-        values = list(row)
-        for number in dates:
-            day = values[number]
-            if day is not None:
-                text = texts.get(day)
-                if text is None:
-                    text = texts[day] = day.isoformat()
-                values[number] = text
-        converted.append(tuple(values))
-    return converted
+        connection.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
 
 
 def diff_to_dict(diff: ScheduleDiff) -> dict[str, Any]:
@@ -605,6 +697,67 @@ def diff_to_dict(diff: ScheduleDiff) -> dict[str, Any]:
     }
 
 
+def schedule_diff(
+    tasks: Sequence[Any], result: Schedule, old_duration: int
+) -> dict[str, Any] | None:
+    """``diff_to_dict(diff_schedules(stored_schedule(bid, tasks), result))`` in one pass over
+    the rows, without building the stored schedule's 500 ``TaskSchedule`` objects first.
+
+    ``tasks`` are the rows as read before the write-back and ``old_duration`` the bid's
+    ``schedule_duration_days or 0`` then. None when no row had been scheduled yet.
+    """
+    previous = {
+        str(task.id): task
+        for task in tasks
+        if task.early_start is not None and task.early_start_index is not None
+    }
+    if not previous:
+        return None
+    moved: list[dict[str, Any]] = []
+    became: list[int | str] = []
+    left: list[int | str] = []
+    for task in result.tasks:
+        row = previous.get(task.id)
+        critical = task.critical
+        if row is None:
+            if critical:
+                became.append(_as_id(task.id))
+            continue
+        # the stored schedule's view of the row (``stored_schedule``)
+        early_start = row.early_start
+        old_start = row.planned_start or early_start
+        old_finish = row.planned_finish or row.early_finish or early_start
+        was_critical = row.critical
+        start_shift = task.early_start_index - row.early_start_index
+        finish_shift = task.early_finish_index - (row.early_finish_index or 0)
+        if start_shift == 0 and task.start != old_start:
+            start_shift = _calendar_shift(old_start, task.start)
+        if finish_shift == 0 and task.finish != old_finish:
+            finish_shift = _calendar_shift(old_finish, task.finish)
+        if start_shift or finish_shift or critical != was_critical:
+            moved.append(
+                {
+                    "id": _as_id(task.id),
+                    "start_shift": start_shift,
+                    "finish_shift": finish_shift,
+                    "was_critical": was_critical,
+                    "is_critical": critical,
+                }
+            )
+        if critical and not was_critical:
+            became.append(_as_id(task.id))
+        elif was_critical and not critical:
+            left.append(_as_id(task.id))
+    seen = {task.id for task in result.tasks}
+    left.extend(_as_id(key) for key, row in previous.items() if key not in seen and row.critical)
+    return {
+        "moved": moved,
+        "project_finish_shift": result.duration - old_duration,
+        "became_critical": became,
+        "left_critical": left,
+    }
+
+
 def recompute(session: Session, bid: Bid, *, validate: bool = False) -> dict[str, Any] | None:
     """Reschedule ``bid`` in the current transaction; returns the schedule diff (None at first).
 
@@ -617,12 +770,11 @@ def recompute(session: Session, bid: Bid, *, validate: bool = False) -> dict[str
     if not tasks:
         bid.project_finish, bid.schedule_duration_days = None, None
         return None
-    before = stored_schedule(bid, tasks)
+    scheduled_before = bid.project_finish is not None  # else no stored schedule to diff
+    old_duration = bid.schedule_duration_days or 0
     result = schedule_bid(session, bid, tasks, links, validate=validate)
     write_back(session, bid, tasks, result, wbs_codes)
     session.flush()
-    if before is None or not before.tasks:
+    if not scheduled_before:
         return None
-    from wbs.diff import diff_schedules
-
-    return diff_to_dict(diff_schedules(before, result))
+    return schedule_diff(tasks, result, old_duration)

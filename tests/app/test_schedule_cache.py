@@ -19,6 +19,7 @@ from app.bids.models import Bid
 from app.tasks import scheduling
 from tests.app.conftest import etag_of
 from wbs.cpm import schedule
+from wbs.diff import diff_schedules
 
 COMPARED = {
     "planned_start": "start",
@@ -226,3 +227,46 @@ def test_warnings_forget_the_years_a_shrunk_schedule_left(
     with session_factory() as session:
         short_warnings = list(session.get(Bid, bidding.bid["id"]).schedule_warnings or [])
     assert len(short_warnings) < len(long_warnings)
+
+
+def test_the_one_pass_diff_equals_diff_schedules_of_the_stored_schedule(
+    client, pmo, make_bid, make_task, monkeypatch
+):
+    """``schedule_diff`` (what every write answers) is ``diff_schedules`` between the schedule
+    stored on the rows before the write and the new one, through random edits."""
+    checked: list[int] = []
+    one_pass = scheduling.schedule_diff
+
+    def compared(tasks: Any, result: Any, old_duration: int) -> Any:
+        diff = one_pass(tasks, result, old_duration)
+        bid = Bid(start_date=result.project_start, project_finish=result.project_finish)
+        bid.schedule_duration_days = old_duration
+        stored = scheduling.stored_schedule(bid, tasks)
+        assert stored is not None
+        expected = scheduling.diff_to_dict(diff_schedules(stored, result)) if stored.tasks else None
+        assert diff == expected
+        checked.append(len(diff["moved"]) if diff else 0)
+        return diff
+
+    monkeypatch.setattr(scheduling, "schedule_diff", compared)
+    rng = random.Random(9)
+    bidding = Bidding(client, pmo, make_bid, make_task, "CN")
+    for _ in range(4):
+        bidding.link(rng)
+    for _ in range(16):
+        kind = rng.choice(["duration"] * 4 + ["link", "unlink", "constraint", "holiday"])
+        if kind == "duration":
+            bidding.patch_task(rng.choice(bidding.leaves), {"duration_days": rng.randint(0, 9)})
+        elif kind == "link":
+            bidding.link(rng)
+        elif kind == "unlink":
+            bidding.unlink(rng)
+        elif kind == "constraint":
+            day = f"2027-03-{rng.randint(1, 20):02d}"
+            kind_of = rng.choice(["SNET", "FNLT", "MSO", "ASAP"])
+            bidding.patch_task(
+                rng.choice(bidding.leaves), {"constraint_type": kind_of, "constraint_date": day}
+            )
+        else:
+            bidding.holiday(rng)
+    assert len(checked) >= 16 and any(checked)
