@@ -26,7 +26,8 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
     return None
 
 
-def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    # async: no database work here, so no hop to the thread pool
     if user is None:
         raise Unauthorized("a valid bearer token or login session is required")
     return user

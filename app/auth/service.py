@@ -120,15 +120,20 @@ def resolve_token(session: Session, secret: str, kind: str | None = None) -> Use
     """The active user owning this unexpired, unrevoked token, or None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
-        return None
-    if kind is not None and token.kind != kind:
-        return None
-    user = session.get(User, token.user_id)
-    if user is None or not user.active:
-        return None
-    return user
+    # one query for token and user: this runs first in every authenticated request
+    statement = (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == hash_token(secret),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > utcnow(),
+            User.active.is_(True),
+        )
+    )
+    if kind is not None:
+        statement = statement.where(ApiToken.kind == kind)
+    return session.scalar(statement)
 
 
 def revoke_token(session: Session, token_id: int, *, user: User | None = None) -> ApiToken:

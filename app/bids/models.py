@@ -54,6 +54,10 @@ class Bid(Base):
     project_finish: Mapped[dt.date | None] = mapped_column(Date)
     schedule_duration_days: Mapped[int | None] = mapped_column(Integer)
     schedule_warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # a new random value with every recompute, written with the computed task fields (and
+    # without bumping the version): a worker whose cache holds the same stamp knows those
+    # fields hold what it wrote last (``app.tasks.scheduling``)
+    schedule_stamp: Mapped[str | None] = mapped_column(String(32))
 
 
 class TeamMember(Base):

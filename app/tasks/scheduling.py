@@ -20,6 +20,7 @@ full. The cache can therefore never answer for data it was not computed from.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import sqlite3
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,11 +28,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, case, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, case, event, false, or_, select
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.bids.models import Bid
@@ -122,21 +123,25 @@ DATE_COLUMNS = frozenset(
 # plain named tuples: attribute access is several times faster than on SQLAlchemy rows
 TaskRow = namedtuple("TaskRow", [column.key for column in NETWORK_COLUMNS])  # type: ignore[misc]
 LinkRow = namedtuple("LinkRow", ["id", "predecessor_id", "successor_id", "type", "lag_days"])  # type: ignore[misc]
-TASKS_OF_BID = (
-    select(*NETWORK_COLUMNS)
-    .where(Task.bid_id == bindparam("bid_id"))
-    .order_by(Task.position, Task.id)
+# No ORDER BY: SQLite would sort the wide rows in a temporary B-tree (a third of the query's
+# time on a 500-task bid); ``load_network`` sorts the tuples instead.
+TASKS_OF_BID = select(*NETWORK_COLUMNS).where(Task.bid_id == bindparam("bid_id"))
+TASK_ORDER = itemgetter(
+    [column.key for column in NETWORK_COLUMNS].index("position"),
+    [column.key for column in NETWORK_COLUMNS].index("id"),
 )
-LINKS_OF_BID = (
-    select(
-        Dependency.id,
-        Dependency.predecessor_id,
-        Dependency.successor_id,
-        Dependency.type,
-        Dependency.lag_days,
-    )
-    .where(Dependency.bid_id == bindparam("bid_id"))
-    .order_by(Dependency.id)
+LINKS_OF_BID = select(
+    Dependency.id,
+    Dependency.predecessor_id,
+    Dependency.successor_id,
+    Dependency.type,
+    Dependency.lag_days,
+).where(Dependency.bid_id == bindparam("bid_id"))
+LINK_ORDER = itemgetter(0)
+# The network columns alone: when this worker's cache holds what the computed fields hold
+# (the bid's ``schedule_stamp`` is the one it wrote), they need not be read again.
+NETWORK_OF_BID = select(*NETWORK_COLUMNS[:COMPUTED_OFFSET]).where(
+    Task.bid_id == bindparam("bid_id")
 )
 # What SQLite hands back as text (dates) or integers (booleans) in the task rows
 SQLITE_DATE_POSITIONS = [
@@ -147,19 +152,35 @@ SQLITE_BOOL_POSITIONS = [
 ]
 
 
-def load_network(session: Session, bid_id: int) -> tuple[list[Any], list[Any]]:
+def load_network(
+    session: Session, bid_id: int, stored: dict[int, tuple[Any, ...]] | None = None
+) -> tuple[list[Any], list[Any]]:
     """The bid's tasks and links as light read-only rows (attribute access like the models).
 
     Task rows carry the network fields and the computed fields, in sibling order
     (position, id); link rows carry ``predecessor_id``, ``successor_id``, ``type``,
     ``lag_days``. Plain rows, not ORM objects: a 500-task bid loads in a few milliseconds.
+
+    ``stored`` (``{task id: computed fields}``, known to be what the rows hold) spares reading
+    the computed columns; a task it does not know (a new one) makes them read after all.
     """
     session.flush()
     connection = session.connection()
-    tasks = _fetch(connection, TASKS_OF_BID, {"bid_id": bid_id})
-    if connection.dialect.name == "sqlite":
-        tasks = _sqlite_types(tasks)
+    sqlite = connection.dialect.name == "sqlite"
+    tasks = None
+    if stored is not None:
+        network = _fetch(connection, NETWORK_OF_BID, {"bid_id": bid_id})
+        if all(row[0] in stored for row in network):
+            if sqlite:
+                network = _sqlite_types(network)
+            tasks = [row + stored[row[0]] for row in network]
+    if tasks is None:
+        tasks = _fetch(connection, TASKS_OF_BID, {"bid_id": bid_id})
+        if sqlite:
+            tasks = _sqlite_types(tasks)
+    tasks.sort(key=TASK_ORDER)
     links = _fetch(connection, LINKS_OF_BID, {"bid_id": bid_id})
+    links.sort(key=LINK_ORDER)
     return list(map(_task_row, tasks)), list(map(_link_row, links))
 
 
@@ -221,9 +242,14 @@ def _sqlite_types(rows: list[Any]) -> list[Any]:
     if not rows:
         return rows
     columns: list[Any] = list(zip(*rows, strict=True))
+    width = len(columns)  # the network columns alone, or all
     for number in SQLITE_DATE_POSITIONS:
-        columns[number] = map(_sqlite_days_of(set(columns[number])).__getitem__, columns[number])
+        if number < width:
+            column = columns[number]
+            columns[number] = map(_sqlite_days_of(set(column)).__getitem__, column)
     for number in SQLITE_BOOL_POSITIONS:
+        if number >= width:
+            continue
         flags = columns[number]
         if set(flags) <= SQLITE_FLAGS.keys():
             columns[number] = map(SQLITE_FLAGS.__getitem__, flags)
@@ -377,11 +403,18 @@ DURATION_POSITION = [column.key for column in NETWORK_COLUMNS].index("duration_d
 
 @dataclass(slots=True)
 class BidNetwork:
-    """A bid's schedule as last computed here, valid for exactly ``inputs`` and ``durations``."""
+    """A bid's schedule as last computed here, valid for exactly ``inputs`` and ``durations``.
+
+    ``stored`` holds every task's computed fields as this process last wrote them, under the
+    bid's ``schedule_stamp`` ``stamp``: while the bid row still carries that stamp, no other
+    recompute has written since, and the rows hold exactly ``stored``.
+    """
 
     inputs: tuple[Any, ...]
     durations: dict[int, int]
     engine: IncrementalSchedule
+    stamp: str | None = None
+    stored: dict[int, tuple[Any, ...]] | None = None
 
 
 # (database URL, bid id) -> its network; a request takes the entry out while it works on it,
@@ -441,14 +474,23 @@ def schedule_inputs(
     )
 
 
+def cache_key(session: Session, bid: Bid) -> tuple[str, int]:
+    return (str(session.connection().engine.url), bid.id)
+
+
 def schedule_bid(
-    session: Session, bid: Bid, tasks: Sequence[Any], links: Sequence[Any], *, validate: bool
-) -> Schedule:
-    """The bid's schedule: re-propagated from this process's last one when only durations
-    changed since, else computed in full (and kept for the next request)."""
+    session: Session,
+    bid: Bid,
+    tasks: Sequence[Any],
+    links: Sequence[Any],
+    *,
+    validate: bool,
+    cached: BidNetwork | None = None,
+) -> tuple[Schedule, BidNetwork]:
+    """The bid's schedule: re-propagated from ``cached`` (this process's last one, taken out
+    of the cache by the caller) when only durations changed since, else computed in full.
+    Returns the schedule and the network to keep for the bid's next request."""
     inputs = schedule_inputs(bid, tasks, links, calendar_key(session, bid))
-    key = (str(session.connection().engine.url), bid.id)
-    cached = _networks.pop(key, None)
     result = None
     if cached is not None and cached.inputs == inputs and not validate:
         result = _reschedule(cached, tasks)
@@ -462,8 +504,7 @@ def schedule_bid(
             engine = IncrementalSchedule(plan)
         cached = BidNetwork(inputs, {task.id: task.duration_days for task in tasks}, engine)
         result = engine.schedule()
-    _remember(key, cached)
-    return result
+    return result, cached
 
 
 def _reschedule(cached: BidNetwork, tasks: Sequence[Any]) -> Schedule | None:
@@ -480,6 +521,50 @@ def _reschedule(cached: BidNetwork, tasks: Sequence[Any]) -> Schedule | None:
         cached.durations[task.id] = task.duration_days
     engine.renew_calendar()  # its warnings then name only the years this schedule touches
     return engine.schedule()
+
+
+def _current_stamp(session: Session, bid: Bid) -> str | None:
+    """The bid's ``schedule_stamp`` as committed now (not as loaded earlier in the session),
+    under the bid's row lock on PostgreSQL: recomputes of one bid run one after the other."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        sql = "SELECT schedule_stamp FROM bids WHERE id = %s FOR NO KEY UPDATE"
+    else:
+        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        sql = f"SELECT schedule_stamp FROM bids WHERE id = {marker}"  # noqa: S608
+    row = connection.exec_driver_sql(sql, (bid.id,)).first()
+    stamp = row[0] if row is not None else None
+    set_committed_value(bid, "schedule_stamp", stamp)
+    return stamp
+
+
+# Set in ``session.info`` when a computed task field is assigned through the ORM (a deleted
+# driving predecessor set to NULL, say): the next recompute then reads the rows, not the cache.
+COMPUTED_TOUCHED = "kampmo.computed_touched"
+
+
+def _computed_field_set(target: Task, value: Any, old: Any, initiator: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info[COMPUTED_TOUCHED] = True
+
+
+for _name in COMPUTED_FIELDS:
+    event.listen(getattr(Task, _name), "set", _computed_field_set)
+
+
+def _stamp(session: Session, bid: Bid) -> str:
+    """A new ``schedule_stamp`` on the bid row: derived data, written without a version bump
+    (like the computed task fields), so the bid's ETag does not change with it."""
+    stamp = secrets.token_hex(16)
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(
+        f"UPDATE bids SET schedule_stamp = {marker} WHERE id = {marker}",  # noqa: S608
+        (stamp, bid.id),
+    )
+    set_committed_value(bid, "schedule_stamp", stamp)
+    return stamp
 
 
 def _remember(key: tuple[str, int], cached: BidNetwork) -> None:
@@ -550,8 +635,9 @@ def write_back(
     tasks: Sequence[Any],
     result: Schedule | None,
     wbs_codes: dict[int, str],
-) -> None:
-    """Store the computed fields and WBS codes that changed, one bulk UPDATE each.
+) -> dict[int, tuple[Any, ...]]:
+    """Store the computed fields and WBS codes that changed, one bulk UPDATE each; returns
+    every task's computed fields as the rows now hold them.
 
     They are derived data: writing them does not bump a task's ``version``, so a reschedule
     caused by someone else's edit does not invalidate your ETag. Task objects already loaded
@@ -560,19 +646,21 @@ def write_back(
     by_id = result.by_id() if result is not None else {}
     computed_rows: list[tuple[Any, ...]] = []
     stored_rows: list[tuple[Any, ...]] = []
+    now: dict[int, tuple[Any, ...]] = {}
     for task in tasks:
         computed = by_id.get(str(task.id))
-        if computed is None:
-            continue
-        values = _computed_values(computed)
         stored = task[COMPUTED_OFFSET:]
+        if computed is None:
+            now[task.id] = stored
+            continue
+        values = now[task.id] = _computed_values(computed)
         if values != stored:
             computed_rows.append((*values, task.id))
             stored_rows.append(stored)
     _bulk_update(session, COMPUTED_FIELDS, computed_rows, stored_rows)
     _bulk_update(session, ("wbs_code",), [(code, row_id) for row_id, code in wbs_codes.items()])
     if result is None:
-        return
+        return now
     finish = _as_date(result.project_finish)
     if bid.project_finish != finish:
         bid.project_finish = finish
@@ -580,6 +668,7 @@ def write_back(
         bid.schedule_duration_days = result.duration
     if list(bid.schedule_warnings or []) != list(result.warnings):
         bid.schedule_warnings = list(result.warnings)
+    return now
 
 
 def _bulk_update(
@@ -765,15 +854,29 @@ def recompute(session: Session, bid: Bid, *, validate: bool = False) -> dict[str
     ``validate`` runs the full plan validation first (bulk inserts such as imports).
     """
     session.flush()
-    tasks, links = load_network(session, bid.id)
+    key = cache_key(session, bid)
+    # taken out while this request works on it: two requests never share one entry
+    cached = _networks.pop(key, None)
+    stamp = _current_stamp(session, bid)
+    touched = session.info.pop(COMPUTED_TOUCHED, False)
+    trusted = cached is not None and cached.stamp is not None and cached.stamp == stamp
+    stored = cached.stored if cached is not None and trusted and not touched else None
+    tasks, links = load_network(session, bid.id, stored)
     wbs_codes = renumber_wbs(tasks)
+    if wbs_codes:  # the rows as written: the cached inputs then match the next request's
+        tasks = [
+            task._replace(wbs_code=wbs_codes[task.id]) if task.id in wbs_codes else task
+            for task in tasks
+        ]
     if not tasks:
         bid.project_finish, bid.schedule_duration_days = None, None
         return None
     scheduled_before = bid.project_finish is not None  # else no stored schedule to diff
     old_duration = bid.schedule_duration_days or 0
-    result = schedule_bid(session, bid, tasks, links, validate=validate)
-    write_back(session, bid, tasks, result, wbs_codes)
+    result, cached = schedule_bid(session, bid, tasks, links, validate=validate, cached=cached)
+    cached.stored = write_back(session, bid, tasks, result, wbs_codes)
+    cached.stamp = _stamp(session, bid)
+    _remember(key, cached)
     session.flush()
     if not scheduled_before:
         return None

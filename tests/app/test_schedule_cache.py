@@ -14,9 +14,11 @@ import random
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from app.bids.models import Bid
 from app.tasks import scheduling
+from app.tasks.models import Task
 from tests.app.conftest import etag_of
 from wbs.cpm import schedule
 from wbs.diff import diff_schedules
@@ -126,6 +128,26 @@ class Bidding:
         headers = {**self.headers, "If-Match": etag_of(self.client, path, self.headers)}
         assert self.client.delete(path, headers=headers).status_code == 200
 
+    def add(self, rng: random.Random, make_task: Any) -> None:
+        parent = {"parent_id": self.summary} if rng.random() < 0.3 else {}
+        task = make_task(self.bid["id"], name="新任务", duration_days=rng.randint(0, 5), **parent)
+        self.leaves.append(task["id"])
+
+    def delete(self, rng: random.Random) -> None:
+        """Deletes a leaf (its links go with it; a task it drove loses its driver)."""
+        if len(self.leaves) <= 3:
+            return
+        task_id = self.leaves.pop(rng.randrange(len(self.leaves)))
+        path = f"/api/v1/tasks/{task_id}"
+        headers = {**self.headers, "If-Match": etag_of(self.client, path, self.headers)}
+        assert self.client.delete(path, headers=headers).status_code == 200
+        self.links = [
+            link
+            for link in self.links
+            if self.client.get(f"/api/v1/dependencies/{link}", headers=self.headers).status_code
+            == 200
+        ]
+
     def holiday(self, rng: random.Random) -> None:
         day = f"2027-03-{rng.randint(2, 19):02d}"
         body = {"exceptions": [{"day": day, "working": False, "note": "调休"}]}
@@ -149,7 +171,8 @@ def test_random_edits_match_a_full_recompute(
     duration_edits = 0
     for _ in range(24):
         kind = rng.choice(
-            ["duration"] * 5 + ["stretch", "link", "unlink", "constraint", "name", "holiday"]
+            ["duration"] * 5
+            + ["stretch", "link", "unlink", "constraint", "name", "holiday", "add", "delete"]
         )
         builds_before, after_refusal = len(rebuilds), bidding.refused
         bidding.refused = False
@@ -172,6 +195,10 @@ def test_random_edits_match_a_full_recompute(
             )
         elif kind == "name":
             bidding.patch_task(rng.choice(bidding.leaves), {"name": f"改名 {rng.random():.4f}"})
+        elif kind == "add":
+            bidding.add(rng, make_task)
+        elif kind == "delete":
+            bidding.delete(rng)
         else:
             bidding.holiday(rng)
         assert_matches_full_recompute(session_factory, bidding.bid["id"])
@@ -270,3 +297,67 @@ def test_the_one_pass_diff_equals_diff_schedules_of_the_stored_schedule(
         else:
             bidding.holiday(rng)
     assert len(checked) >= 16 and any(checked)
+
+
+def test_the_rows_are_read_again_after_another_workers_recompute(
+    client, pmo, make_bid, make_task, session_factory, monkeypatch
+):
+    """This worker skips reading the computed columns only while the bid carries the
+    ``schedule_stamp`` it wrote itself; a recompute elsewhere (another stamp, other values in
+    the rows) makes it read them, and it puts right what no longer holds."""
+    bidding = Bidding(client, pmo, make_bid, make_task)
+    rng = random.Random(8)
+    for _ in range(5):
+        bidding.link(rng)
+    fetched: list[Any] = []
+    original = scheduling._fetch
+
+    def recording(connection: Any, statement: Any, values: dict[str, Any]) -> list[Any]:
+        fetched.append(statement)
+        return original(connection, statement, values)
+
+    monkeypatch.setattr(scheduling, "_fetch", recording)
+    first, second = bidding.leaves[:2]
+    bidding.patch_task(first, {"duration_days": 5})
+    fetched.clear()
+    bidding.patch_task(second, {"duration_days": 4})
+    assert scheduling.NETWORK_OF_BID in fetched and scheduling.TASKS_OF_BID not in fetched
+
+    # another worker's recompute: other values in a row and another stamp on the bid
+    with session_factory() as session:
+        session.execute(
+            update(Task)
+            .where(Task.id == first)
+            .values(early_start_index=999, total_float_days=-7, critical=True)
+        )
+        session.execute(update(Bid).where(Bid.id == bidding.bid["id"]).values(schedule_stamp="x"))
+        session.commit()
+    fetched.clear()
+    bidding.patch_task(second, {"duration_days": 2})
+    assert scheduling.TASKS_OF_BID in fetched
+    assert_matches_full_recompute(session_factory, bidding.bid["id"])
+
+
+def test_the_stamp_leaves_the_bid_version_alone(client, pmo, make_bid, make_task):
+    bidding = Bidding(client, pmo, make_bid, make_task)
+    path = f"/api/v1/bids/{bidding.bid['id']}"
+    before = etag_of(client, path, pmo.headers)
+    bidding.patch_task(bidding.leaves[0], {"name": "只改名字"})  # the project finish stays
+    assert etag_of(client, path, pmo.headers) == before
+
+
+def test_a_computed_field_set_through_the_orm_makes_the_rows_read(
+    client, pmo, make_bid, make_task, session_factory
+):
+    """Code that assigns a computed field itself (``delete_task`` clears drivers that go)
+    leaves rows the cache does not know: the next recompute reads them and puts them right."""
+    bidding = Bidding(client, pmo, make_bid, make_task)
+    first = bidding.leaves[0]
+    bidding.patch_task(first, {"duration_days": 5})  # this worker's cache now holds the bid
+    with session_factory() as session:
+        bid = session.get(Bid, bidding.bid["id"])
+        task = session.get(Task, first)
+        task.total_float_days, task.critical = 42, not task.critical
+        scheduling.recompute(session, bid)
+        session.commit()
+    assert_matches_full_recompute(session_factory, bidding.bid["id"])

@@ -1,0 +1,29 @@
+"""bids.schedule_stamp: which recompute wrote the bid's computed task fields
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-29 05:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("bids", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("schedule_stamp", sa.String(length=32), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("bids", schema=None) as batch_op:
+        batch_op.drop_column("schedule_stamp")
