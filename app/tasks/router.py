@@ -99,9 +99,10 @@ def update_task(
     bid = require_bid(session, user, task.bid_id, lock=True)
     check_if_match(if_match, task)
     diff = service.update_task(session, user, bid, task, body.model_dump(exclude_unset=True))
-    session.commit()
+    budget = service.budgets_of(session, [task.id]).get(task.id, {})  # before the commit:
+    session.commit()  # no second transaction just for this read
     set_etag(response, task)
-    return task_read(task, service.budgets_of(session, [task.id]).get(task.id, {}), diff)
+    return task_read(task, budget, diff)
 
 
 @router.delete("/tasks/{task}", status_code=status.HTTP_200_OK)

@@ -153,7 +153,10 @@ SQLITE_BOOL_POSITIONS = [
 
 
 def load_network(
-    session: Session, bid_id: int, stored: dict[int, tuple[Any, ...]] | None = None
+    session: Session,
+    bid_id: int,
+    stored: dict[int, tuple[Any, ...]] | None = None,
+    links: list[Any] | None = None,
 ) -> tuple[list[Any], list[Any]]:
     """The bid's tasks and links as light read-only rows (attribute access like the models).
 
@@ -163,6 +166,7 @@ def load_network(
 
     ``stored`` (``{task id: computed fields}``, known to be what the rows hold) spares reading
     the computed columns; a task it does not know (a new one) makes them read after all.
+    ``links`` (the link rows, known to be what the table holds) spares reading those.
     """
     session.flush()
     connection = session.connection()
@@ -179,9 +183,11 @@ def load_network(
         if sqlite:
             tasks = _sqlite_types(tasks)
     tasks.sort(key=TASK_ORDER)
-    links = _fetch(connection, LINKS_OF_BID, {"bid_id": bid_id})
-    links.sort(key=LINK_ORDER)
-    return list(map(_task_row, tasks)), list(map(_link_row, links))
+    if links is None:
+        links = _fetch(connection, LINKS_OF_BID, {"bid_id": bid_id})
+        links.sort(key=LINK_ORDER)
+        links = list(map(_link_row, links))
+    return list(map(_task_row, tasks)), links
 
 
 # tuple.__new__ straight: a namedtuple's ``_make`` costs a Python call per row
@@ -406,8 +412,10 @@ class BidNetwork:
     """A bid's schedule as last computed here, valid for exactly ``inputs`` and ``durations``.
 
     ``stored`` holds every task's computed fields as this process last wrote them, under the
-    bid's ``schedule_stamp`` ``stamp``: while the bid row still carries that stamp, no other
-    recompute has written since, and the rows hold exactly ``stored``.
+    bid's ``schedule_stamp`` ``stamp``, and ``links`` the bid's link rows as then read: while
+    the bid row still carries that stamp, no other recompute has written since, and the rows
+    hold exactly those (an edit of links or computed fields through this process's ORM, or a
+    task deletion, drops the entry: see ``_forget``).
     """
 
     inputs: tuple[Any, ...]
@@ -415,6 +423,7 @@ class BidNetwork:
     engine: IncrementalSchedule
     stamp: str | None = None
     stored: dict[int, tuple[Any, ...]] | None = None
+    links: list[Any] | None = None
 
 
 # (database URL, bid id) -> its network; a request takes the entry out while it works on it,
@@ -538,19 +547,36 @@ def _current_stamp(session: Session, bid: Bid) -> str | None:
     return stamp
 
 
-# Set in ``session.info`` when a computed task field is assigned through the ORM (a deleted
-# driving predecessor set to NULL, say): the next recompute then reads the rows, not the cache.
-COMPUTED_TOUCHED = "kampmo.computed_touched"
+def _forget(session: Session, bid_id: int) -> None:
+    """Drop this process's cache entry of the bid: rows changed that the entry vouches for."""
+    bind = session.get_bind()
+    _networks.pop((str(bind.url), bid_id), None)
 
 
 def _computed_field_set(target: Task, value: Any, old: Any, initiator: Any) -> None:
+    """A computed field assigned through the ORM (a deleted driving predecessor set to NULL,
+    say): the next recompute must read the rows, not trust the cache."""
     session = object_session(target)
-    if session is not None:
-        session.info[COMPUTED_TOUCHED] = True
+    if session is not None and target.bid_id is not None:
+        _forget(session, target.bid_id)
 
 
 for _name in COMPUTED_FIELDS:
     event.listen(getattr(Task, _name), "set", _computed_field_set)
+
+
+@event.listens_for(Session, "before_flush")
+def _links_flushed(session: Session, context: Any, instances: Any) -> None:
+    """Links added, changed or deleted, or a task deleted (its links go by cascade): the bid's
+    cached link rows no longer hold."""
+    for changed, kinds in (
+        (session.new, Dependency),
+        (session.dirty, Dependency),
+        (session.deleted, (Dependency, Task)),
+    ):
+        for row in changed:
+            if isinstance(row, kinds) and row.bid_id is not None:
+                _forget(session, row.bid_id)
 
 
 def _stamp(session: Session, bid: Bid) -> str:
@@ -858,10 +884,10 @@ def recompute(session: Session, bid: Bid, *, validate: bool = False) -> dict[str
     # taken out while this request works on it: two requests never share one entry
     cached = _networks.pop(key, None)
     stamp = _current_stamp(session, bid)
-    touched = session.info.pop(COMPUTED_TOUCHED, False)
-    trusted = cached is not None and cached.stamp is not None and cached.stamp == stamp
-    stored = cached.stored if cached is not None and trusted and not touched else None
-    tasks, links = load_network(session, bid.id, stored)
+    if cached is not None and cached.stamp is not None and cached.stamp == stamp:
+        tasks, links = load_network(session, bid.id, cached.stored, cached.links)
+    else:
+        tasks, links = load_network(session, bid.id)
     wbs_codes = renumber_wbs(tasks)
     if wbs_codes:  # the rows as written: the cached inputs then match the next request's
         tasks = [
@@ -875,6 +901,7 @@ def recompute(session: Session, bid: Bid, *, validate: bool = False) -> dict[str
     old_duration = bid.schedule_duration_days or 0
     result, cached = schedule_bid(session, bid, tasks, links, validate=validate, cached=cached)
     cached.stored = write_back(session, bid, tasks, result, wbs_codes)
+    cached.links = list(links)
     cached.stamp = _stamp(session, bid)
     _remember(key, cached)
     session.flush()

@@ -14,11 +14,11 @@ import random
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from app.bids.models import Bid
 from app.tasks import scheduling
-from app.tasks.models import Task
+from app.tasks.models import Dependency, Task
 from tests.app.conftest import etag_of
 from wbs.cpm import schedule
 from wbs.diff import diff_schedules
@@ -321,10 +321,12 @@ def test_the_rows_are_read_again_after_another_workers_recompute(
     bidding.patch_task(first, {"duration_days": 5})
     fetched.clear()
     bidding.patch_task(second, {"duration_days": 4})
-    assert scheduling.NETWORK_OF_BID in fetched and scheduling.TASKS_OF_BID not in fetched
+    assert scheduling.NETWORK_OF_BID in fetched
+    assert scheduling.TASKS_OF_BID not in fetched and scheduling.LINKS_OF_BID not in fetched
 
-    # another worker's recompute: other values in a row and another stamp on the bid
+    # another worker's recompute: other values in a row, a link gone, another stamp on the bid
     with session_factory() as session:
+        session.execute(delete(Dependency).where(Dependency.id == bidding.links[0]))
         session.execute(
             update(Task)
             .where(Task.id == first)
@@ -334,7 +336,7 @@ def test_the_rows_are_read_again_after_another_workers_recompute(
         session.commit()
     fetched.clear()
     bidding.patch_task(second, {"duration_days": 2})
-    assert scheduling.TASKS_OF_BID in fetched
+    assert scheduling.TASKS_OF_BID in fetched and scheduling.LINKS_OF_BID in fetched
     assert_matches_full_recompute(session_factory, bidding.bid["id"])
 
 
