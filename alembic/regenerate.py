@@ -3,8 +3,9 @@
     .venv/bin/python alembic/regenerate.py
 
 Deletes ``alembic/versions/*.py``, autogenerates ``0001_initial`` against an empty temporary
-SQLite database, and checks it upgrades, downgrades and upgrades again. Run it after models
-change (the models are still evolving; there is no deployed database to migrate yet).
+SQLite database, and checks it upgrades, downgrades and upgrades again. It served while no
+database existed to migrate; since ``0002`` (databases made by ``make run`` exist), a model
+change gets a migration of its own instead, and this script refuses to run.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ def main() -> int:
     from app.cli import alembic_config
 
     versions = ROOT / "alembic" / "versions"
+    later = sorted(p.name for p in versions.glob("*.py") if not p.name.startswith("0001_"))
+    if later:
+        print(
+            "refused: migrations after the initial one exist",
+            *later,
+            "- add a new migration instead",
+            file=sys.stderr,
+        )
+        return 1
     for old in versions.glob("*.py"):
         old.unlink()
     with tempfile.TemporaryDirectory() as folder:

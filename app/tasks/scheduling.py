@@ -734,14 +734,15 @@ def _bulk_update(
                 if name in DATE_FIELDS:  # SQLite keeps dates as ISO text (SQLAlchemy's way)
                     texts = _sqlite_texts_of(set(written[number]))
                     written[number] = map(texts.__getitem__, written[number])
-        driver_rows = list(zip(*written, strict=True))
         if connection.dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 33):
-            _sqlite_update_from_values(connection, names, driver_rows)
+            _sqlite_update_from_values(connection, names, list(zip(*written, strict=True)))
+        elif connection.dialect.name == "postgresql":
+            _postgres_update_from_arrays(connection, names, written)
         else:
             marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
             assignments = ", ".join(f"{name} = {marker}" for name in names)
             sql = f"UPDATE tasks SET {assignments} WHERE id = {marker}"  # noqa: S608 (fixed names)
-            connection.exec_driver_sql(sql, driver_rows)
+            connection.exec_driver_sql(sql, list(zip(*written, strict=True)))
     loaded_tasks = [loaded for loaded in session.identity_map.values() if isinstance(loaded, Task)]
     if not loaded_tasks:
         return
@@ -791,6 +792,60 @@ def _sqlite_update_from_values(
             f"WHERE tasks.id = v.column{width}"
         )
         connection.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
+
+
+def _postgres_type(column: str) -> str:
+    if column in DATE_FIELDS:
+        return "date"
+    if column == "critical":
+        return "boolean"
+    if column == "wbs_code":
+        return "text"
+    return "integer"
+
+
+def _postgres_array(column: str, values: Iterable[Any]) -> str:
+    """``values`` as a PostgreSQL array literal (``{1,NULL,3}``), built here in one join: the
+    driver adapts a Python list element by element, which cost 10 ms for a 500-task write."""
+    kind = _postgres_type(column)
+    values = list(values)
+    items: Iterable[str]
+    if kind == "date":
+        texts: dict[Any, str | None] = dict(_sqlite_texts_of(set(values)))  # ISO texts
+        texts[None] = "NULL"
+        items = map(texts.__getitem__, values)
+    elif kind == "integer" and None not in values:
+        items = map(str, map(int, values))
+    elif kind == "boolean":
+        items = ("NULL" if value is None else "t" if value else "f" for value in values)
+    elif kind == "text":
+        items = (
+            "NULL"
+            if value is None
+            else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for value in values
+        )
+    else:
+        items = ("NULL" if value is None else str(int(value)) for value in values)
+    return "{" + ",".join(items) + "}"
+
+
+def _postgres_update_from_arrays(
+    connection: Any, columns: Sequence[str], values: list[Any]
+) -> None:
+    """One ``UPDATE ... FROM unnest(arrays)``: a column's values travel as one array literal.
+    An executemany of 500 single-row UPDATEs took most of a PostgreSQL recompute."""
+    names = [*columns, "id"]
+    arrays = ", ".join(f"%s::{_postgres_type(name)}[]" for name in names)
+    assignments = ", ".join(f"{name} = v.{name}" for name in columns)
+    sql = (
+        f"UPDATE tasks SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) "  # noqa: S608
+        "WHERE tasks.id = v.id"
+    )
+    parameters = tuple(
+        _postgres_array(name, column) for name, column in zip(names, values, strict=True)
+    )
+    connection.exec_driver_sql(sql, parameters)
 
 
 def diff_to_dict(diff: ScheduleDiff) -> dict[str, Any]:

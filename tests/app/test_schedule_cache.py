@@ -363,3 +363,30 @@ def test_a_computed_field_set_through_the_orm_makes_the_rows_read(
         scheduling.recompute(session, bid)
         session.commit()
     assert_matches_full_recompute(session_factory, bidding.bid["id"])
+
+
+@pytest.mark.postgres
+def test_array_literals_reach_postgresql_unchanged(request):
+    """The write-back's array literals: NULLs, dates, booleans and text with quotes,
+    backslashes, commas, braces and Chinese, each read back as given."""
+    import datetime as dt
+
+    from sqlalchemy import create_engine, text
+
+    from tests.app.conftest import _postgres_schema_url, postgres_url
+
+    generator = _postgres_schema_url(postgres_url())  # fails in CI when unreachable
+    engine = create_engine(next(generator))
+    request.addfinalizer(lambda: (engine.dispose(), next(generator, None)))
+    columns = {
+        "early_start": [dt.date(2027, 2, 10), None, dt.date(2026, 12, 31)],
+        "critical": [True, None, False],
+        "total_float_days": [-3, None, 12],
+        "wbs_code": ['1."2"', "a\\b,{c}", None, "方案 1.2", "NULL", ""],
+    }
+    with engine.connect() as connection:
+        for name, values in columns.items():
+            kind = scheduling._postgres_type(name)
+            literal = scheduling._postgres_array(name, values)
+            back = connection.execute(text(f"SELECT CAST(:a AS {kind}[])"), {"a": literal})
+            assert back.scalar() == values, (name, literal)
