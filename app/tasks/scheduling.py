@@ -31,7 +31,7 @@ from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, case, event, false, or_, select
+from sqlalchemy import bindparam, case, event, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -431,39 +431,39 @@ class BidNetwork:
 _networks: dict[tuple[str, int], BidNetwork] = {}
 
 
-def _calendar_key_statement(own_calendar: bool) -> Any:
-    own = Calendar.id == bindparam("calendar_id") if own_calendar else false()
-    return (
-        select(OrgUnit.holidays_country, Calendar.id, Calendar.version)
-        .select_from(OrgUnit)
-        .outerjoin(Calendar, or_(own, Calendar.org_unit_id == OrgUnit.id))
-        .where(OrgUnit.id == bindparam("org_unit_id"))
-        .order_by(case((own, 0), else_=1), Calendar.id)
-        .limit(1)
-    )
+# The bid's schedule stamp and what its working calendar is built from, in one query under
+# the bid's row lock (PostgreSQL; SQLite has no row locks, its write transactions are serial):
+# the bid's own calendar first, else its org unit's first, else the org unit's holiday country.
+_OWN_CALENDAR = Calendar.id == Bid.calendar_id
+SCHEDULE_KEY = (
+    select(Bid.schedule_stamp, OrgUnit.holidays_country, Calendar.id, Calendar.version)
+    .select_from(Bid)
+    .join(OrgUnit, OrgUnit.id == Bid.org_unit_id)
+    .outerjoin(Calendar, or_(_OWN_CALENDAR, Calendar.org_unit_id == OrgUnit.id))
+    .where(Bid.id == bindparam("bid_id"))
+    .order_by(case((_OWN_CALENDAR, 0), else_=1), Calendar.id)
+    .limit(1)
+    .with_for_update(key_share=True, of=Bid)
+)
 
 
-# the bid's own calendar first, else its org unit's first; the same two statements every time
-CALENDAR_KEY = {own: _calendar_key_statement(own) for own in (True, False)}
+def schedule_key(session: Session, bid: Bid) -> tuple[tuple[Any, ...], str | None]:
+    """The bid's calendar key and its ``schedule_stamp`` as committed now (not as loaded
+    earlier in the session), in one query that takes the bid's row lock on PostgreSQL, so
+    recomputes of one bid run one after the other whatever their caller locked.
 
-
-def calendar_key(session: Session, bid: Bid) -> tuple[Any, ...]:
-    """What the bid's working calendar is built from, in one query: a calendar row's id and
-    version, or the org unit's holiday country (``bid_calendar``'s choice, no exceptions read).
-
-    Editing a calendar or its exceptions bumps the row's version, so the key changes with it.
+    The calendar key is what the working calendar is built from: a calendar row's id and
+    version, or the org unit's holiday country (``bid_calendar``'s choice, no exceptions
+    read). Editing a calendar or its exceptions bumps the row's version, so the key changes.
     """
-    own_calendar = bid.calendar_id is not None
-    values = {"org_unit_id": bid.org_unit_id}
-    if own_calendar:
-        values["calendar_id"] = bid.calendar_id
-    rows = _fetch(session.connection(), CALENDAR_KEY[own_calendar], values)
+    rows = _fetch(session.connection(), SCHEDULE_KEY, {"bid_id": bid.id})
     if not rows:
-        return ("country", None)
-    holidays_country, calendar_id, version = rows[0]
+        return ("country", None), None
+    stamp, holidays_country, calendar_id, version = rows[0]
+    set_committed_value(bid, "schedule_stamp", stamp)
     if calendar_id is not None:
-        return ("calendar", calendar_id, version)
-    return ("country", holidays_country)
+        return ("calendar", calendar_id, version), stamp
+    return ("country", holidays_country), stamp
 
 
 def schedule_inputs(
@@ -494,12 +494,14 @@ def schedule_bid(
     links: Sequence[Any],
     *,
     validate: bool,
+    calendar: tuple[Any, ...],
     cached: BidNetwork | None = None,
 ) -> tuple[Schedule, BidNetwork]:
     """The bid's schedule: re-propagated from ``cached`` (this process's last one, taken out
     of the cache by the caller) when only durations changed since, else computed in full.
+    ``calendar`` is the bid's calendar key (``schedule_key``).
     Returns the schedule and the network to keep for the bid's next request."""
-    inputs = schedule_inputs(bid, tasks, links, calendar_key(session, bid))
+    inputs = schedule_inputs(bid, tasks, links, calendar)
     result = None
     if cached is not None and cached.inputs == inputs and not validate:
         result = _reschedule(cached, tasks)
@@ -530,21 +532,6 @@ def _reschedule(cached: BidNetwork, tasks: Sequence[Any]) -> Schedule | None:
         cached.durations[task.id] = task.duration_days
     engine.renew_calendar()  # its warnings then name only the years this schedule touches
     return engine.schedule()
-
-
-def _current_stamp(session: Session, bid: Bid) -> str | None:
-    """The bid's ``schedule_stamp`` as committed now (not as loaded earlier in the session),
-    under the bid's row lock on PostgreSQL: recomputes of one bid run one after the other."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        sql = "SELECT schedule_stamp FROM bids WHERE id = %s FOR NO KEY UPDATE"
-    else:
-        marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        sql = f"SELECT schedule_stamp FROM bids WHERE id = {marker}"  # noqa: S608
-    row = connection.exec_driver_sql(sql, (bid.id,)).first()
-    stamp = row[0] if row is not None else None
-    set_committed_value(bid, "schedule_stamp", stamp)
-    return stamp
 
 
 def _forget(session: Session, bid_id: int) -> None:
@@ -581,8 +568,12 @@ def _links_flushed(session: Session, context: Any, instances: Any) -> None:
 
 def _stamp(session: Session, bid: Bid) -> str:
     """A new ``schedule_stamp`` on the bid row: derived data, written without a version bump
-    (like the computed task fields), so the bid's ETag does not change with it."""
+    (like the computed task fields), so the bid's ETag does not change with it; when the bid
+    row is being updated anyway (its project finish moved), the stamp rides on that UPDATE."""
     stamp = secrets.token_hex(16)
+    if session.is_modified(bid):
+        bid.schedule_stamp = stamp
+        return stamp
     connection = session.connection()
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     connection.exec_driver_sql(
@@ -938,7 +929,7 @@ def recompute(session: Session, bid: Bid, *, validate: bool = False) -> dict[str
     key = cache_key(session, bid)
     # taken out while this request works on it: two requests never share one entry
     cached = _networks.pop(key, None)
-    stamp = _current_stamp(session, bid)
+    calendar, stamp = schedule_key(session, bid)
     if cached is not None and cached.stamp is not None and cached.stamp == stamp:
         tasks, links = load_network(session, bid.id, cached.stored, cached.links)
     else:
@@ -954,7 +945,9 @@ def recompute(session: Session, bid: Bid, *, validate: bool = False) -> dict[str
         return None
     scheduled_before = bid.project_finish is not None  # else no stored schedule to diff
     old_duration = bid.schedule_duration_days or 0
-    result, cached = schedule_bid(session, bid, tasks, links, validate=validate, cached=cached)
+    result, cached = schedule_bid(
+        session, bid, tasks, links, validate=validate, calendar=calendar, cached=cached
+    )
     cached.stored = write_back(session, bid, tasks, result, wbs_codes)
     cached.links = list(links)
     cached.stamp = _stamp(session, bid)
