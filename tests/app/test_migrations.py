@@ -88,3 +88,37 @@ def test_tasks_leave_room_for_in_place_updates_on_postgresql(request):
     finally:
         engine.dispose()
     assert options == ["fillfactor=70"]
+
+
+def test_down_and_up_again_keeps_every_row(empty_db_url):
+    """SQLite changes a table by rebuilding it; with foreign keys on, dropping the old
+    ``bids`` cascaded to every task and link (the 0002 downgrade did that once)."""
+    from sqlalchemy import text
+
+    from app.demo.loader import load_demo
+    from app.main import create_app
+    from app.settings import Settings
+
+    db_upgrade(empty_db_url)
+    application = create_app(Settings(database_url=empty_db_url))
+    load_demo(application.state.session_factory)
+    application.state.engine.dispose()
+    tables = ("bids", "tasks", "dependencies", "budget_lines", "cost_entries", "journal")
+
+    def counts() -> dict[str, int]:
+        engine = create_engine(empty_db_url)
+        try:
+            with engine.connect() as connection:
+                return {
+                    table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                    for table in tables
+                }
+        finally:
+            engine.dispose()
+
+    loaded = counts()
+    assert loaded["tasks"] > 0 and loaded["dependencies"] > 0
+    db_downgrade(empty_db_url, "0001")
+    assert counts() == loaded
+    db_upgrade(empty_db_url)
+    assert counts() == loaded
