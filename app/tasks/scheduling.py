@@ -483,8 +483,9 @@ def schedule_inputs(
     )
 
 
-def cache_key(session: Session, bid: Bid) -> tuple[str, int]:
-    return (str(session.connection().engine.url), bid.id)
+def cache_key(session: Session, bid_id: int) -> tuple[str, int]:
+    """The bid's key in ``_networks``: its database and its id."""
+    return (str(session.get_bind().url), bid_id)
 
 
 def schedule_bid(
@@ -536,8 +537,7 @@ def _reschedule(cached: BidNetwork, tasks: Sequence[Any]) -> Schedule | None:
 
 def _forget(session: Session, bid_id: int) -> None:
     """Drop this process's cache entry of the bid: rows changed that the entry vouches for."""
-    bind = session.get_bind()
-    _networks.pop((str(bind.url), bid_id), None)
+    _networks.pop(cache_key(session, bid_id), None)
 
 
 def _computed_field_set(target: Task, value: Any, old: Any, initiator: Any) -> None:
@@ -566,6 +566,11 @@ def _links_flushed(session: Session, context: Any, instances: Any) -> None:
                 _forget(session, row.bid_id)
 
 
+def _marker(connection: Any) -> str:
+    """The driver's placeholder for ``exec_driver_sql``: ``?`` (sqlite3) or ``%s`` (psycopg)."""
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
 def _stamp(session: Session, bid: Bid) -> str:
     """A new ``schedule_stamp`` on the bid row: derived data, written without a version bump
     (like the computed task fields), so the bid's ETag does not change with it; when the bid
@@ -575,7 +580,7 @@ def _stamp(session: Session, bid: Bid) -> str:
         bid.schedule_stamp = stamp
         return stamp
     connection = session.connection()
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    marker = _marker(connection)
     connection.exec_driver_sql(
         f"UPDATE bids SET schedule_stamp = {marker} WHERE id = {marker}",  # noqa: S608
         (stamp, bid.id),
@@ -730,7 +735,7 @@ def _bulk_update(
         elif connection.dialect.name == "postgresql":
             _postgres_update_from_arrays(connection, names, written)
         else:
-            marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            marker = _marker(connection)
             assignments = ", ".join(f"{name} = {marker}" for name in names)
             sql = f"UPDATE tasks SET {assignments} WHERE id = {marker}"  # noqa: S608 (fixed names)
             connection.exec_driver_sql(sql, list(zip(*written, strict=True)))
@@ -926,7 +931,7 @@ def recompute(session: Session, bid: Bid, *, validate: bool = False) -> dict[str
     ``validate`` runs the full plan validation first (bulk inserts such as imports).
     """
     session.flush()
-    key = cache_key(session, bid)
+    key = cache_key(session, bid.id)
     # taken out while this request works on it: two requests never share one entry
     cached = _networks.pop(key, None)
     calendar, stamp = schedule_key(session, bid)
