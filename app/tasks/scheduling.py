@@ -223,21 +223,26 @@ MAX_SQLITE_DAYS = 50_000
 SQLITE_FLAGS = {None: None, 0: False, 1: True}
 
 
-def _sqlite_days_of(texts: Iterable[Any]) -> dict[Any, dt.date | None]:
-    """``{text: date}`` for the distinct ``texts`` (and None -> None)."""
-    known = _sqlite_days
+def _memo_of(values: Iterable[Any], known: dict[Any, Any], convert: Any) -> dict[Any, Any]:
+    """``{value: convert(value)}`` for the distinct ``values`` (None -> None), converting each
+    value once per process: ``known`` keeps what was converted (cleared past a bound)."""
     if len(known) > MAX_SQLITE_DAYS:
         known.clear()
-    days: dict[Any, dt.date | None] = {}
-    for text in texts:
-        if text is None:
-            days[None] = None
+    converted: dict[Any, Any] = {}
+    for value in values:
+        if value is None:
+            converted[None] = None
             continue
-        day = known.get(text)
-        if day is None:
-            day = known[text] = dt.date.fromisoformat(text)
-        days[text] = day
-    return days
+        result = known.get(value)
+        if result is None:
+            result = known[value] = convert(value)
+        converted[value] = result
+    return converted
+
+
+def _sqlite_days_of(texts: Iterable[Any]) -> dict[Any, dt.date | None]:
+    """``{text: date}`` for the distinct ``texts`` (and None -> None)."""
+    return _memo_of(texts, _sqlite_days, dt.date.fromisoformat)
 
 
 def _sqlite_types(rows: list[Any]) -> list[Any]:
@@ -756,19 +761,7 @@ _sqlite_texts: dict[dt.date, str] = {}
 
 def _sqlite_texts_of(days: Iterable[Any]) -> dict[Any, str | None]:
     """``{date: ISO text}`` for the distinct ``days`` (and None -> None)."""
-    known = _sqlite_texts
-    if len(known) > MAX_SQLITE_DAYS:
-        known.clear()
-    texts: dict[Any, str | None] = {}
-    for day in days:
-        if day is None:
-            texts[None] = None
-            continue
-        text = known.get(day)
-        if text is None:
-            text = known[day] = day.isoformat()
-        texts[day] = text
-    return texts
+    return _memo_of(days, _sqlite_texts, dt.date.isoformat)
 
 
 SQLITE_ROWS_PER_UPDATE = 500  # 500 rows x 15 values stays far below SQLite's 32,766 variables

@@ -29,7 +29,6 @@ HTTP API, never raw SQL):
 from __future__ import annotations
 
 import itertools
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,13 +37,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import in_ci
+from tests.postgres import PostgresUnreachable, fresh_schema, postgres_url
 
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 _counter = itertools.count(1)
 
 
@@ -52,32 +49,18 @@ def unique(prefix: str) -> str:
     return f"{prefix}{next(_counter)}x{uuid.uuid4().hex[:6]}"
 
 
-def postgres_url() -> str:
-    return os.environ.get("KAMPMO_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-
-
 def _postgres_schema_url(base_url: str) -> Iterator[str]:
-    """A fresh schema in the test database; yields a URL whose search_path is that schema."""
-    engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    """A fresh schema in the test database (``tests.postgres.fresh_schema``); an unreachable
+    server is a skip here and a failure in CI."""
+    schemas = fresh_schema(base_url)
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:
-        engine.dispose()
-        message = f"PostgreSQL unreachable at {make_url(base_url).render_as_string()}: {error}"
+        url = next(schemas)
+    except PostgresUnreachable as error:
         if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    schema = f"kampmo_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+    yield url
+    next(schemas, None)
 
 
 @pytest.fixture(

@@ -128,6 +128,11 @@ class Bidding:
         headers = {**self.headers, "If-Match": etag_of(self.client, path, self.headers)}
         assert self.client.delete(path, headers=headers).status_code == 200
 
+    def constrain(self, rng: random.Random) -> None:
+        day = f"2027-03-{rng.randint(1, 20):02d}"
+        kind = rng.choice(["SNET", "FNLT", "MSO", "ASAP"])
+        self.patch_task(rng.choice(self.leaves), {"constraint_type": kind, "constraint_date": day})
+
     def add(self, rng: random.Random, make_task: Any) -> None:
         parent = {"parent_id": self.summary} if rng.random() < 0.3 else {}
         task = make_task(self.bid["id"], name="新任务", duration_days=rng.randint(0, 5), **parent)
@@ -188,11 +193,7 @@ def test_random_edits_match_a_full_recompute(
         elif kind == "unlink":
             bidding.unlink(rng)
         elif kind == "constraint":
-            day = f"2027-03-{rng.randint(1, 20):02d}"
-            kind_of = rng.choice(["SNET", "FNLT", "MSO", "ASAP"])
-            bidding.patch_task(
-                rng.choice(bidding.leaves), {"constraint_type": kind_of, "constraint_date": day}
-            )
+            bidding.constrain(rng)
         elif kind == "name":
             bidding.patch_task(rng.choice(bidding.leaves), {"name": f"改名 {rng.random():.4f}"})
         elif kind == "add":
@@ -289,11 +290,7 @@ def test_the_one_pass_diff_equals_diff_schedules_of_the_stored_schedule(
         elif kind == "unlink":
             bidding.unlink(rng)
         elif kind == "constraint":
-            day = f"2027-03-{rng.randint(1, 20):02d}"
-            kind_of = rng.choice(["SNET", "FNLT", "MSO", "ASAP"])
-            bidding.patch_task(
-                rng.choice(bidding.leaves), {"constraint_type": kind_of, "constraint_date": day}
-            )
+            bidding.constrain(rng)
         else:
             bidding.holiday(rng)
     assert len(checked) >= 16 and any(checked)

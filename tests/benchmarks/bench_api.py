@@ -28,7 +28,6 @@ from tests.benchmarks.common import BenchRow
 
 TASKS = 500
 REPEATS = 41
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # the tests' default
 
 
 def _plan(tasks: int, seed: int = 7):
@@ -126,26 +125,16 @@ def _measure(
 
 def _postgres_schema() -> Iterator[str | None]:
     """A fresh schema in the test PostgreSQL database (as the tests make), None if unreachable."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from tests.postgres import PostgresUnreachable, fresh_schema, postgres_url
 
-    base_url = os.environ.get("KAMPMO_TEST_POSTGRES_URL", POSTGRES_URL)
-    engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    schema = f"kampmo_bench_{os.getpid()}"
+    schemas = fresh_schema(postgres_url(), "kampmo_bench")
     try:
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception:
-        engine.dispose()
+        url = next(schemas)
+    except PostgresUnreachable:
         yield None
         return
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
+    yield url
+    next(schemas, None)
 
 
 def _bench(url: str, database: str) -> list[BenchRow]:
