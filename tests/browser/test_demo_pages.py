@@ -235,3 +235,26 @@ def test_readme_screenshots_are_of_the_demo_portfolio(demo_pmo, demo_server, fir
     login.goto(f"{demo_server.url}/login")
     screenshot(login, "login", SCREENSHOTS)
     context.close()
+
+
+def test_dates_follow_the_browsers_language(browser, demo_server, first_bid):
+    """Chinese dates for a Chinese browser, English ones for an English browser: the page's
+    dates and the Gantt's date axis alike."""
+    expected = {
+        "zh-CN": r"\d{4}年\d{1,2}月(\d{1,2}日)?",
+        "en-US": r"(\d{1,2} )?[A-Z][a-z]{2} \d{4}",
+    }
+    for locale, pattern in expected.items():
+        context = browser.new_context(
+            viewport={"width": WIDTH, "height": HEIGHT},
+            locale=locale,
+            extra_http_headers=demo_server.headers(),
+        )
+        bid = open_page(context, f"{demo_server.url}/bids/{first_bid['id']}", figure=False)
+        start = bid.page.locator("dl.summary dd").nth(4).inner_text()
+        assert re.fullmatch(pattern, start), (locale, start)
+        gantt = open_page(context, f"{demo_server.url}/bids/{first_bid['id']}/gantt")
+        dates = [box["text"] for box in tick_boxes(gantt.page, "x")]
+        assert dates and all(re.fullmatch(pattern, text) for text in dates), (locale, dates)
+        assert bid.errors == [] and gantt.errors == []
+        context.close()

@@ -51,14 +51,24 @@
     { dtick: "M12", ms: 12 * MONTH, format: YEAR_FORMAT, px: 64 },
     { dtick: "M60", ms: 60 * MONTH, format: YEAR_FORMAT, px: 64 },
   ];
+  // Day labels carry the year when the view spans two calendar years (else "1月4日" is
+  // ambiguous); their wider labels then need more room.
+  var DAY_YEAR_FORMAT = { zh: "%Y年%-m月%-d日", en: "%-d %b %Y" };
+  var DAY_YEAR_PX = { zh: 118, en: 96 };
   function tickStep(gd) {
     var full = gd._fullLayout;
     var axis = full && full.xaxis;
     if (!axis || axis.type !== "date" || !axis.range) { return null; }
-    var span = Math.abs(axis.r2l(axis.range[1]) - axis.r2l(axis.range[0]));
+    var ends = [axis.r2l(axis.range[0]), axis.r2l(axis.range[1])];
+    var span = Math.abs(ends[1] - ends[0]);
+    var years = new Date(ends[0]).getUTCFullYear() !== new Date(ends[1]).getUTCFullYear();
     var width = Math.max(full._size.w, 50);
     for (var i = 0; i < TICK_STEPS.length; i++) {
-      if ((span / TICK_STEPS[i].ms) * TICK_STEPS[i].px <= width) { return TICK_STEPS[i]; }
+      var step = TICK_STEPS[i];
+      if (years && step.format === DAY_FORMAT) {
+        step = Object.assign({}, step, { format: DAY_YEAR_FORMAT, px: DAY_YEAR_PX[LANG] });
+      }
+      if ((span / step.ms) * step.px <= width) { return step; }
     }
     return TICK_STEPS[TICK_STEPS.length - 1];
   }
