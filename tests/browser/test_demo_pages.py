@@ -77,7 +77,9 @@ def first_bid(demo_server: DemoServer) -> dict[str, Any]:
     return next(bid for bid in bids if bid["status"] == "open" and bid["stage"] == "execution")
 
 
-def test_bid_gantt_rows_and_dates_stay_readable_at_every_zoom(demo_pmo, demo_server, first_bid):
+def test_bid_gantt_rows_and_dates_stay_readable_at_every_zoom(
+    demo_pmo, demo_server, first_bid, tmp_path
+):
     watched = open_page(demo_pmo, f"{demo_server.url}/bids/{first_bid['id']}/gantt")
     page = watched.page
     height = page.evaluate("document.getElementById('gantt').getBoundingClientRect().height")
@@ -89,6 +91,9 @@ def test_bid_gantt_rows_and_dates_stay_readable_at_every_zoom(demo_pmo, demo_ser
     after = page.evaluate("document.getElementById('gantt').getBoundingClientRect().height")
     assert after == pytest.approx(height, abs=2)  # a resize never squeezes the rows
     assert_readable(page, "resized")
+    page.screenshot(path=str(tmp_path / "full-page.png"), full_page=True)
+    settle(page)
+    assert_readable(page, "after a full-page screenshot")
     for level in ("day", "week", "month", "all", "week", "all"):
         page.click(f"button[data-zoom={level}]")
         settle(page)
