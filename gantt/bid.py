@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -41,7 +42,7 @@ from gantt.axis import (
     later,
     padded_range,
 )
-from wbs.plan import LinkType, Plan, PlanTime, Task
+from wbs.plan import ConstraintType, Link, LinkType, Plan, PlanTime, Task
 from wbs.result import Schedule, TaskSchedule
 
 TRACE_SUMMARY = "Summary 汇总"
@@ -55,8 +56,10 @@ TRACE_NEGATIVE_FLOAT = "Negative float 负时差"
 TRACE_LINKS = "Dependencies 依赖"
 TRACE_ARROWHEADS = "Dependency arrowheads"
 
-ROWS_SHOWN = 40  # a taller plan opens on its first rows and is panned or zoomed
-ROW_HEIGHT_PX = 24
+ROWS_SHOWN = 120  # every row of a bid (typically 40-80); a taller plan opens on its first rows
+ROW_HEIGHT_PX = 24  # kept at every zoom and window size: the page scrolls, rows never squeeze
+TOP_MARGIN_PX = 80
+BOTTOM_MARGIN_PX = 70
 UNIT_LABELS = {"day": "d", "minute": "min", "period": "p"}
 
 
@@ -76,6 +79,7 @@ class BidGanttExtras:
     actual_costs: Mapping[str, Decimal] = field(default_factory=dict)
     title: str | None = None
     currency: str = ""
+    today: date | None = None  # drawn as the "today" line (date axes only)
 
 
 @dataclass(slots=True)
@@ -226,10 +230,64 @@ def _bar_trace(name: str, bars: _Bars, colour: str, width: float, template: str 
     )
 
 
-def _link_points(plan: Plan, rows: list[GanttRow]) -> tuple[_Points, _Points]:
+class _Placement:
+    """Where each row's bar starts and ends on the axis, milestones included.
+
+    A day plan's milestone driven by a finish (an FS or FF link, or a must-finish-on
+    constraint) carries its predecessor's finish date (``wbs.cpm``): it happens at the *end*
+    of that day, so its diamond sits exactly where the driving bar ends. Other milestones
+    (driven by a start, or by nothing) happen at the start of their day.
+    """
+
+    def __init__(self, plan: Plan, rows: list[GanttRow]) -> None:
+        self.rows = {row.task.id: row for row in rows}
+        self.incoming: dict[str, list[Link]] = {}
+        for link in plan.links:
+            self.incoming.setdefault(link.successor, []).append(link)
+
+    def finish_driven(self, row: GanttRow) -> bool:
+        constraint = row.task.constraint
+        if constraint is not None and constraint.type == ConstraintType.MFO:
+            return True
+        links = self.incoming.get(row.task.id, [])
+        driver = row.schedule.driving_predecessor if row.schedule is not None else None
+        if driver is not None:
+            return any(
+                link.predecessor == driver and link.type in (LinkType.FS, LinkType.FF)
+                for link in links
+            )
+        for link in links:  # no driver recorded: a finish link that lands on the same day
+            source = self.rows.get(link.predecessor)
+            if (
+                link.type in (LinkType.FS, LinkType.FF)
+                and source is not None
+                and source.finish is not None
+                and source.finish == row.start
+            ):
+                return True
+        return False
+
+    def milestone_x(self, row: GanttRow) -> AxisValue:
+        assert row.start is not None
+        return axis_value(bar_end(row.start) if self.finish_driven(row) else row.start)
+
+    def edge(self, row: GanttRow, *, at_start: bool) -> AxisValue:
+        assert row.start is not None and row.finish is not None
+        if row.task.is_milestone:
+            return self.milestone_x(row)
+        if at_start:
+            return axis_value(row.start)
+        return axis_value(bar_end(row.finish))
+
+
+def _link_points(plan: Plan, place: _Placement) -> tuple[_Points, _Points]:
     """One polyline per link (predecessor end -> down -> successor end), None-separated, and
     the arrowheads where they arrive."""
-    placed = {row.task.id: row for row in rows if row.start is not None and row.finish is not None}
+    placed = {
+        task_id: row
+        for task_id, row in place.rows.items()
+        if row.start is not None and row.finish is not None
+    }
     lines, heads = _Points(), _Points()
     for link in plan.links:
         source, target = placed.get(link.predecessor), placed.get(link.successor)
@@ -237,20 +295,13 @@ def _link_points(plan: Plan, rows: list[GanttRow]) -> tuple[_Points, _Points]:
             continue
         from_start = link.type in (LinkType.SS, LinkType.SF)
         to_start = link.type in (LinkType.FS, LinkType.SS)
-        x_from = _edge(source, at_start=from_start)
-        x_to = _edge(target, at_start=to_start)
+        x_from = place.edge(source, at_start=from_start)
+        x_to = place.edge(target, at_start=to_start)
         lines.x += [x_from, x_from, x_to, None]
         lines.y += [source.index, target.index, target.index, None]
         heads.x.append(x_to)
         heads.y.append(target.index)
     return lines, heads
-
-
-def _edge(row: GanttRow, *, at_start: bool) -> AxisValue:
-    assert row.start is not None and row.finish is not None
-    if at_start or row.task.is_milestone:
-        return axis_value(row.start)
-    return axis_value(bar_end(row.finish))
 
 
 def bid_gantt(
@@ -277,6 +328,7 @@ def bid_gantt(
     """
     extras = extras or BidGanttExtras()
     rows = wbs_rows(plan, schedule)
+    place = _Placement(plan, rows)
     parents = {task.parent for task in plan.tasks if task.parent is not None}
     template = _hovertemplate(UNIT_LABELS.get(schedule.unit, ""))
     summary, normal, critical = _Bars(), _Bars(), _Bars()
@@ -295,7 +347,7 @@ def bid_gantt(
         hover = _hover(row, extras.actual_costs, extras.currency)
         if row.task.is_milestone and not _is_summary(row, parents):
             points = critical_milestones if _critical(row) else milestones
-            points.x.append(axis_value(row.start))
+            points.x.append(place.milestone_x(row))
             points.y.append(row.index)
             points.customdata.append(hover)
         else:
@@ -308,7 +360,7 @@ def bid_gantt(
                 if done > 0:
                     progress.add(row.index, base, round(length * done / 100))
         if flagged:
-            negative.x.append(_edge(row, at_start=False))
+            negative.x.append(place.edge(row, at_start=False))
             negative.y.append(row.index)
             negative.customdata.append(hover)
     traces: list[Any] = []
@@ -334,11 +386,9 @@ def bid_gantt(
                 TRACE_NEGATIVE_FLOAT, negative, "triangle-left", theme.NEGATIVE_FLOAT, 9, template
             )
         )
-    traces += _link_traces(plan, rows)
+    traces += _link_traces(plan, place)
     figure = go.Figure(data=traces)
-    figure.update_layout(
-        _layout(plan, schedule, rows, labels, extras.title or plan.name, extras.baseline)
-    )
+    figure.update_layout(_layout(plan, schedule, rows, labels, extras))
     return figure
 
 
@@ -374,8 +424,8 @@ def _marker_trace(
     )
 
 
-def _link_traces(plan: Plan, rows: list[GanttRow]) -> list[Any]:
-    lines, heads = _link_points(plan, rows)
+def _link_traces(plan: Plan, place: _Placement) -> list[Any]:
+    lines, heads = _link_points(plan, place)
     if not heads.x:
         return []
     return [
@@ -419,18 +469,18 @@ def _layout(
     schedule: Schedule,
     rows: list[GanttRow],
     labels: list[str],
-    title: str,
-    baseline: Mapping[str, Baseline],
+    extras: BidGanttExtras,
 ) -> dict[str, Any]:
-    layout = theme.base_layout(_text(title))
+    layout = theme.base_layout(_text(extras.title or plan.name))
     shown = min(len(rows), ROWS_SHOWN)
+    x_type = axis_type(schedule.project_start)
     layout.update(
         barmode="overlay",
-        height=max(260, shown * ROW_HEIGHT_PX + 140),
+        height=max(260, shown * ROW_HEIGHT_PX + TOP_MARGIN_PX + BOTTOM_MARGIN_PX),
         dragmode="pan",
         hovermode="closest",
         xaxis={
-            "type": axis_type(schedule.project_start),
+            "type": x_type,
             "showgrid": True,
             "gridcolor": "#eeeeee",
             "side": "top",
@@ -448,20 +498,43 @@ def _layout(
         },
         shapes=[],
         annotations=[],
-        meta={"rows": len(rows), "critical_colour": theme.CRITICAL, "unit": schedule.unit},
+        meta={
+            "rows": len(rows),
+            "rows_shown": shown,
+            "row_height_px": ROW_HEIGHT_PX,
+            "critical_colour": theme.CRITICAL,
+            "unit": schedule.unit,
+            "leaf_traces": [TRACE_TASK, TRACE_CRITICAL, TRACE_MILESTONE, TRACE_CRITICAL_MILESTONE],
+        },
     )
-    layout["margin"] = {**layout["margin"], "t": 80, "l": min(480, theme.label_width_px(labels))}
-    x_range = padded_range(_times(plan, rows, baseline))
+    layout["margin"] = {
+        **layout["margin"],
+        "t": TOP_MARGIN_PX,
+        "b": BOTTOM_MARGIN_PX,
+        "l": min(480, theme.label_width_px(labels)),
+    }
+    x_range = padded_range(_times(plan, rows, extras.baseline))
     if x_range is not None:
         layout["xaxis"]["range"] = x_range
         layout["meta"]["x_range"] = x_range
-    for when, colour, text in (
-        (plan.status_date, theme.STATUS_DATE, "Status date 状态日期"),
-        (plan.finish_deadline, theme.DEADLINE, "Submission deadline 投标截止"),
+    today = extras.today if x_type == "date" else None
+    lines: list[tuple[PlanTime | None, str, str, int]] = [
+        (plan.status_date, theme.STATUS_DATE, "Status date 状态日期", 0),
+        (today, theme.TODAY, "Today 今天", -14),
+        (
+            bar_end(plan.finish_deadline) if plan.finish_deadline is not None else None,
+            theme.DEADLINE,
+            "Submission deadline 投标截止",
+            0,
+        ),
+    ]
+    for key, (when, colour, text, shift) in zip(
+        ("status_date", "today", "deadline"), lines, strict=True
     ):
         if when is None:
             continue
-        x = axis_value(when if text.startswith("Status") else bar_end(when))
+        x = axis_value(when)
+        layout["meta"][key] = x
         layout["shapes"].append(
             {
                 "type": "line",
@@ -471,7 +544,7 @@ def _layout(
                 "x1": x,
                 "y0": 0,
                 "y1": 1,
-                "line": {"color": colour, "width": 2, "dash": "dash"},
+                "line": {"color": colour, "width": 2, "dash": "dot" if key == "today" else "dash"},
                 "name": text,
             }
         )
@@ -482,9 +555,11 @@ def _layout(
                 "y": 0,
                 "yref": "paper",
                 "yanchor": "top",
+                "yshift": shift,
                 "text": text,
                 "showarrow": False,
                 "font": {"color": colour, "size": 11},
+                "name": text,
             }
         )
     return layout

@@ -111,6 +111,7 @@ def bid_view(session: Session, bid: Bid) -> BidView:
         actual_costs=actual_costs(session, bid.id),
         title=bid.title,
         currency=bid.currency,
+        today=dt.date.today(),
     )
     return BidView(bid, plan, schedule, extras, wbs_rows(plan, schedule))
 

@@ -42,6 +42,8 @@ from app.gantt.service import (
     portfolio_items,
 )
 from app.orgs.models import OrgUnit, Person
+from app.pages import bid as bid_sections
+from app.pages import finance
 from app.params import BidPath
 from app.settings import get_settings
 from gantt.portfolio import portfolio_gantt
@@ -85,7 +87,54 @@ def _money(value: Decimal | None) -> str:
     return "–" if value is None else f"{value:,.2f}"
 
 
+CURRENCY_SIGNS = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "GBP": "£"}
+
+
+def cash(value: Decimal | str | None, currency: str = "CNY") -> str:
+    """Money as money: ``¥ 1,234,567.89`` (thousands separators, two decimals, the sign of
+    the currency, or its ISO code when it has no common sign); "–" when there is none."""
+    if value is None or value == "":
+        return "–"
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    sign = CURRENCY_SIGNS.get(currency.upper(), currency.upper())
+    text = f"{sign} {abs(amount):,.2f}"
+    return f"-{text}" if amount < 0 else text
+
+
+def language(request: Request) -> str:
+    """ "en" when the browser prefers English to Chinese (``Accept-Language``), else "zh"."""
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";", 1)[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return "zh"
+
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def local_date(value: dt.date | str | None, lang: str = "zh") -> str:
+    """A date in the user's language: ``2026年12月4日`` or ``4 Dec 2026``."""
+    if value is None or value == "":
+        return "–"
+    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if lang == "en":
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@jinja2.pass_context
+def _day_filter(context: Any, value: dt.date | str | None) -> str:
+    return local_date(value, context.get("lang", "zh"))
+
+
 templates.env.filters["money"] = _money
+templates.env.filters["cash"] = cash
+templates.env.filters["day"] = _day_filter
 templates.env.globals["stage_labels"] = STAGE_LABELS
 
 
@@ -103,7 +152,10 @@ def render(
 ) -> HTMLResponse:
     csrf = _csrf_token(request)
     response = templates.TemplateResponse(
-        request, name, {"csrf_token": csrf, **context}, status_code=status_code
+        request,
+        name,
+        {"csrf_token": csrf, "lang": language(request), **context},
+        status_code=status_code,
     )
     _harden(response)
     if request.cookies.get(CSRF_COOKIE) != csrf:
@@ -311,13 +363,6 @@ def bid_page(
         return _error(request, user, error)
     view = bid_view(session, row)
     scheduled = view.schedule.by_id()
-    critical_path = [
-        gantt_row
-        for gantt_row in view.rows
-        if gantt_row.schedule is not None
-        and gantt_row.schedule.critical
-        and not gantt_row.task.is_summary
-    ]
     budget = sum(
         (
             gantt_row.task.budget
@@ -341,7 +386,10 @@ def bid_page(
             "lead": lead,
             "rows": view.rows,
             "scheduled": scheduled,
-            "critical_path": critical_path,
+            "critical_path": bid_sections.critical_path(view),
+            "warnings": bid_sections.warnings(row),
+            "team": bid_sections.team(session, row),
+            "costs": bid_sections.costs(session, row),
             "budget": budget,
             "actual": actual,
             "can_write": can_write_bid(user, row),
@@ -383,10 +431,19 @@ def finance_page(request: Request, session: SessionDep, user: OptionalUser) -> R
         return _to_login(request)
     report, figure_json = _cost_report(session, user)
     bids = portfolio_bids(session, user, PortfolioFilters())
+    by_id = {bid.id: bid for bid in bids}
+    lang = language(request)
     return render(
         request,
         "finance.html",
-        {"user": user, "report": report, "figure_json": figure_json, "bids": bids},
+        {
+            "user": user,
+            "report": report,
+            "figure_json": figure_json,
+            "bids": bids,
+            "bid_lines": finance.bid_lines(report, by_id) if report else [],
+            "alerts": finance.alert_lines(report, by_id, lang, cash) if report else [],
+        },
     )
 
 

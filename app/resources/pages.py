@@ -47,6 +47,46 @@ def _figure_json(view: service.PortfolioView) -> str | None:
     return safe_json(load_chart(rows, title=None).to_json()) if rows else None
 
 
+def people_conflicts(conflicts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conflicts per person (most over-allocated days first): the periods, the bids."""
+    people: dict[str, dict[str, Any]] = {}
+    for conflict in conflicts:
+        name = str(conflict["person_name"])
+        person = people.setdefault(
+            name, {"person_name": name, "periods": [], "days": 0, "peak_excess": 0, "bids": {}}
+        )
+        person["periods"].append(conflict)
+        person["days"] += conflict["days"]
+        person["peak_excess"] = max(person["peak_excess"], conflict["peak_excess"])
+        for task in conflict["tasks"]:
+            if task.get("bid_id"):
+                person["bids"][task["bid_id"]] = task["bid_title"]
+    for person in people.values():
+        person["first_day"] = min(period["first_day"] for period in person["periods"])
+        person["last_day"] = max(period["last_day"] for period in person["periods"])
+    return sorted(people.values(), key=lambda person: (-person["days"], person["person_name"]))
+
+
+def bid_moves(proposal: dict[str, Any]) -> list[dict[str, Any]]:
+    """The proposal's moves per bid (bids with a deadline breach first, then the most moves)."""
+    breaches = {breach["bid_id"]: breach for breach in proposal.get("deadline_breaches", [])}
+    bids: dict[int, dict[str, Any]] = {}
+    for move in proposal["moves"]:
+        group = bids.setdefault(
+            move["bid_id"],
+            {
+                "bid_id": move["bid_id"],
+                "bid_title": move.get("bid_title") or str(move["bid_id"]),
+                "moves": [],
+                "breach": breaches.get(move["bid_id"]),
+            },
+        )
+        group["moves"].append(move)
+    for group in bids.values():
+        group["largest_shift"] = max(move["shift_days"] for move in group["moves"])
+    return sorted(bids.values(), key=lambda group: (group["breach"] is None, -len(group["moves"])))
+
+
 def _page(
     request: Request,
     session: SessionDep,
@@ -57,10 +97,16 @@ def _page(
     notice: str | None = None,
 ) -> HTMLResponse:
     view = service.build_view(session, user)
+    conflicts = service.conflict_items(view)
+    if proposal is not None:
+        for move in proposal["moves"]:
+            move.setdefault("bid_title", view.bid_titles.get(move["bid_id"]))
+        proposal["by_bid"] = bid_moves(proposal)
     context = {
         "user": user,
         "figure_json": _figure_json(view),
-        "conflicts": service.conflict_items(view),
+        "conflicts": conflicts,
+        "people_conflicts": people_conflicts(conflicts),
         "proposal": proposal,
         "notice": notice,
         "today": dt.date.today().isoformat(),

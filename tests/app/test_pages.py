@@ -147,7 +147,7 @@ def test_bid_page_shows_the_critical_path(client, pmo, make_bid, make_task, make
     make_task(bid["id"], name="非关键丙", duration_days=1)
     make_link(bid["id"], a["id"], b["id"])
     page = client.get(f"/bids/{bid['id']}", headers=pmo.headers).text
-    path = page.split('<ol class="critical-path">', 1)[1].split("</ol>", 1)[0]
+    path = page.split('<ol class="chain critical-path">', 1)[1].split("</ol>", 1)[0]
     assert "关键甲" in path and "关键乙" in path and "非关键丙" not in path
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 PASSWORD = "kampmo-浏览器-test"
 XSS = "<script>alert(1)</script>"
+DEMO_PASSWORD = "kampmo-demo"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -160,14 +162,9 @@ def _seed(server: LiveServer) -> None:
         server.scheduled = True
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    from app.cli import db_upgrade
-
-    folder = tmp_path_factory.mktemp("live")
-    database_url = f"sqlite:///{folder / 'kampmo-browser.db'}"
-    db_upgrade(database_url)
-    username, token = _create_pmo(database_url)
+@contextmanager
+def _serving(database_url: str, folder: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``uvicorn app.main:create_app`` on ``database_url`` in a subprocess on a free port."""
     port = free_port()
     env = {**os.environ, "KAMPMO_DATABASE_URL": database_url}
     log = (folder / "server.log").open("wb")
@@ -190,11 +187,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server = LiveServer(url=f"http://127.0.0.1:{port}", username=username, token=token)
+    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(server.url, process)
-        _seed(server)
-        yield server
+        _wait_until_up(url, process)
+        yield url, process
     finally:
         process.terminate()
         try:
@@ -202,6 +198,68 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    from app.cli import db_upgrade
+
+    folder = tmp_path_factory.mktemp("live")
+    database_url = f"sqlite:///{folder / 'kampmo-browser.db'}"
+    db_upgrade(database_url)
+    username, token = _create_pmo(database_url)
+    with _serving(database_url, folder) as (url, _process):
+        server = LiveServer(url=url, username=username, token=token)
+        _seed(server)
+        yield server
+
+
+@dataclass
+class DemoServer:
+    """kampmo serving the demo portfolio (``kampmo demo``), as a new user sees it."""
+
+    url: str
+    tokens: dict[str, str]
+
+    def headers(self, user: str = "pmo") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    from app.cli import db_upgrade
+    from app.db import make_engine, make_session_factory
+    from app.demo.loader import load_demo
+    from app.models_registry import load_all_models
+
+    folder = tmp_path_factory.mktemp("demo")
+    database_url = f"sqlite:///{folder / 'kampmo-demo.db'}"
+    db_upgrade(database_url)
+    load_all_models()
+    engine = make_engine(database_url)
+    try:
+        tokens = load_demo(make_session_factory(engine))
+    finally:
+        engine.dispose()
+    with _serving(database_url, folder) as (url, _process):
+        yield DemoServer(url=url, tokens=tokens)
+
+
+@pytest.fixture
+def demo_pmo(browser: Any, demo_server: DemoServer) -> Iterator[Any]:
+    """A 1440x900 Chinese-language context logged in as the demo PMO through the login form."""
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True
+    )
+    page = context.new_page()
+    page.goto(f"{demo_server.url}/login")
+    page.fill("input[name=username]", "pmo")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{demo_server.url}/")
+    page.close()
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="session")
@@ -254,6 +312,12 @@ def logged_in(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     context.close()
 
 
-def screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+def screenshot(page: Any, name: str, folder: Path | None = None) -> Path:
+    """A screenshot of what is in the window. The README's (``docs/screenshots``) are of the
+    demo portfolio only (tests/browser/test_demo_pages.py); fixture pages go to a temporary
+    folder for a person to look at."""
+    target = folder or Path(os.environ.get("KAMPMO_SHOTS", "/tmp/kampmo-test-shots"))
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

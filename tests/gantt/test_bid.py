@@ -251,3 +251,55 @@ def test_cjk_text_and_font_are_in_the_figure():
     assert "Noto Sans CJK SC" in figure.layout.font.family
     assert figure.layout.title.text == "华东电网投标"
     assert any("需求分析" in tick for tick in figure.layout.yaxis.ticktext)
+
+
+def test_a_finish_driven_milestone_sits_at_the_end_of_its_driving_bar():
+    """As wbs.cpm dates it: a milestone after an FS link carries its predecessor's finish date,
+    so its diamond (and the arrow into it) is at the end of that day, where the bar ends."""
+    plan = Plan(
+        name="m",
+        start=D(2027, 1, 4),
+        tasks=[
+            Task(id="a", name="标书编制", duration=2),
+            Task(id="m", name="递交投标文件", duration=0),
+            Task(id="k", name="启动会", duration=0),
+        ],
+        links=[Link("a", "m")],
+    )
+    driven = sched("m", D(2027, 1, 5), D(2027, 1, 5))
+    driven.driving_predecessor = "a"
+    schedule = Schedule(
+        D(2027, 1, 4),
+        D(2027, 1, 5),
+        2,
+        "day",
+        [
+            sched("a", D(2027, 1, 4), D(2027, 1, 5)),
+            driven,
+            sched("k", D(2027, 1, 4), D(2027, 1, 4)),
+        ],
+    )
+    by_name = traces(bid_gantt(plan, schedule))
+    bar = by_name[TRACE_CRITICAL]
+    (diamonds,) = [t for t in figure_scatter(by_name) if t.marker.symbol == "diamond"]
+    end_of_bar = "2027-01-06"  # 2027-01-04 + 2 days
+    assert bar.x[0] == 2 * MS_PER_DAY and dict(zip(diamonds.y, diamonds.x)) == {
+        1: end_of_bar,
+        2: "2027-01-04",  # a milestone driven by nothing happens at the start of its day
+    }
+    assert list(by_name[TRACE_LINKS].x[:3]) == [end_of_bar] * 3
+
+
+def figure_scatter(by_name):
+    return [t for t in by_name.values() if t.type == "scatter"]
+
+
+def test_today_line_and_every_row_of_a_bid_in_view():
+    plan, schedule = chain_plan(58, group_size=8)
+    layout = bid_gantt(plan, schedule, BidGanttExtras(today=D(2027, 1, 6))).layout
+    rows = layout.meta["rows"]
+    assert rows > 58 and layout.yaxis.range == (rows - 0.5, -0.5)  # every row, no panning
+    assert layout.height >= rows * 24  # rows keep their height; the page scrolls
+    today = [shape for shape in layout.shapes if shape.name == "Today 今天"]
+    assert len(today) == 1 and today[0].x0 == "2027-01-06" and layout.meta["today"] == "2027-01-06"
+    assert "Today 今天" in [note.text for note in layout.annotations]

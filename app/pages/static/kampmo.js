@@ -10,7 +10,87 @@
   var timings = (window.kampmoTimings = { scriptStart: performance.now() });
   var elements = Array.prototype.slice.call(document.querySelectorAll(".figure[data-figure]"));
   if (!elements.length || !window.Plotly) { return; }
-  var config = { responsive: true, displaylogo: false, scrollZoom: true };
+  // The wheel scrolls the page (a tall Gantt is read by scrolling); zoom with the buttons,
+  // the mode bar or a drag.
+  var config = { responsive: true, displaylogo: false, scrollZoom: false };
+  var LANG = (document.documentElement.lang || navigator.language || "zh").toLowerCase()
+    .indexOf("zh") === 0 ? "zh" : "en";
+  if (LANG === "zh") {
+    Plotly.register({
+      moduleType: "locale",
+      name: "zh-CN",
+      dictionary: {},
+      format: {
+        days: ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        shortDays: ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        months: ["一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月",
+          "十一月", "十二月"],
+        shortMonths: ["1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月",
+          "11月", "12月"],
+        date: "%Y-%m-%d",
+      },
+    });
+    config.locale = "zh-CN";
+  }
+
+  // Date-axis ticks: the finest step whose labels (at their widest, in px) still fit side by
+  // side in the plot's width, so labels never overlap at any zoom or window size.
+  var MONTH = 30.44 * DAY;
+  var DAY_FORMAT = { zh: "%-m月%-d日", en: "%-d %b" };
+  var MONTH_FORMAT = { zh: "%Y年%-m月", en: "%b %Y" };
+  var YEAR_FORMAT = { zh: "%Y年", en: "%Y" };
+  var TICK_STEPS = [
+    { dtick: DAY, ms: DAY, format: DAY_FORMAT, px: 72 },
+    { dtick: 2 * DAY, ms: 2 * DAY, format: DAY_FORMAT, px: 72 },
+    { dtick: 7 * DAY, ms: 7 * DAY, format: DAY_FORMAT, px: 72, tick0: "2000-01-03" },
+    { dtick: 14 * DAY, ms: 14 * DAY, format: DAY_FORMAT, px: 72, tick0: "2000-01-03" },
+    { dtick: "M1", ms: MONTH, format: MONTH_FORMAT, px: 96 },
+    { dtick: "M2", ms: 2 * MONTH, format: MONTH_FORMAT, px: 96 },
+    { dtick: "M3", ms: 3 * MONTH, format: MONTH_FORMAT, px: 96 },
+    { dtick: "M6", ms: 6 * MONTH, format: MONTH_FORMAT, px: 96 },
+    { dtick: "M12", ms: 12 * MONTH, format: YEAR_FORMAT, px: 64 },
+    { dtick: "M60", ms: 60 * MONTH, format: YEAR_FORMAT, px: 64 },
+  ];
+  // Day labels carry the year when the view spans two calendar years (else "1月4日" is
+  // ambiguous); their wider labels then need more room.
+  var DAY_YEAR_FORMAT = { zh: "%Y年%-m月%-d日", en: "%-d %b %Y" };
+  var DAY_YEAR_PX = { zh: 118, en: 96 };
+  function tickStep(gd) {
+    var full = gd._fullLayout;
+    var axis = full && full.xaxis;
+    if (!axis || axis.type !== "date" || !axis.range) { return null; }
+    var ends = [axis.r2l(axis.range[0]), axis.r2l(axis.range[1])];
+    var span = Math.abs(ends[1] - ends[0]);
+    var years = new Date(ends[0]).getUTCFullYear() !== new Date(ends[1]).getUTCFullYear();
+    var width = Math.max(full._size.w, 50);
+    for (var i = 0; i < TICK_STEPS.length; i++) {
+      var step = TICK_STEPS[i];
+      if (years && step.format === DAY_FORMAT) {
+        step = Object.assign({}, step, { format: DAY_YEAR_FORMAT, px: DAY_YEAR_PX[LANG] });
+      }
+      if ((span / step.ms) * step.px <= width) { return step; }
+    }
+    return TICK_STEPS[TICK_STEPS.length - 1];
+  }
+  function applyTicks(gd) {
+    var step = tickStep(gd);
+    if (!step) { return Promise.resolve(gd); }
+    var format = step.format[LANG];
+    var axis = gd.layout.xaxis || {};
+    if (axis.dtick === step.dtick && axis.tickformat === format) { return Promise.resolve(gd); }
+    return Plotly.relayout(gd, {
+      "xaxis.tickmode": "linear",
+      "xaxis.dtick": step.dtick,
+      "xaxis.tick0": step.tick0 || "2000-01-01",
+      "xaxis.tickformat": format,
+    });
+  }
+  function changesView(update) {
+    return Object.keys(update || {}).some(function (key) {
+      return key.indexOf("xaxis.range") === 0 || key === "xaxis.autorange" ||
+        key === "autosize" || key === "width";
+    });
+  }
 
   function rowsInView(layout, rows) {
     var range = layout.yaxis && layout.yaxis.range;
@@ -112,8 +192,18 @@
       data = sliceAll(figure.data, drawn, null);
     }
     element.kampmoMeta = meta;
+    element.kampmoFigure = figure;
+    element.kampmoHeight = figure.layout && figure.layout.height;  // Plotly edits the layout
+    if (figure.layout && figure.layout.height) {
+      // Plotly's responsive resize sizes the plot to its container: pin the container to the
+      // figure's height, so a resize (or a full-page screenshot) never squeezes the rows.
+      element.style.height = figure.layout.height + "px";
+    }
     return Plotly.newPlot(element, data, figure.layout, options).then(function (gd) {
-      gd.on("plotly_relayout", redraw);
+      gd.on("plotly_relayout", function (update) {
+        redraw();
+        if (changesView(update)) { applyTicks(gd); }
+      });
       if (element.dataset.kind === "portfolio") {
         gd.on("plotly_click", function (event) {
           var point = event.points && event.points[0];
@@ -123,7 +213,7 @@
           }
         });
       }
-      return gd;
+      return applyTicks(gd).then(function () { return gd; });
     });
   }
 
@@ -134,27 +224,84 @@
     return figures;
   });
 
+  // Day and Week open around today (else the status date, else the start), with the first
+  // task active in that window in view; Month shows a year around it; All the whole plan.
   var ZOOMS = {
-    day: { days: 21, dtick: DAY, tickformat: "%d %b" },
-    week: { days: 12 * 7, dtick: 7 * DAY, tickformat: "%d %b" },
-    month: { days: 366, dtick: "M1", tickformat: "%b %Y" },
+    day: { before: 3 * DAY, after: 18 * DAY },
+    week: { before: 14 * DAY, after: 70 * DAY },
+    month: { before: 90 * DAY, after: 276 * DAY },
   };
   function iso(time) { return new Date(time).toISOString().slice(0, 10); }
+  function anchor(gd, meta) {
+    var axis = gd._fullLayout.xaxis;
+    var range = meta.x_range ? meta.x_range.map(function (v) { return axis.r2l(v); }) : null;
+    var candidates = [meta.today, meta.status_date];
+    for (var i = 0; i < candidates.length; i++) {
+      if (!candidates[i]) { continue; }
+      var time = axis.r2l(candidates[i]);
+      if (!range || (time >= range[0] && time <= range[1])) { return time; }
+    }
+    if (range) { return range[0]; }
+    return axis.r2l(gd.dataset.start || iso(Date.now()));
+  }
+  function firstActiveRow(gd, meta, low, high) {
+    var axis = gd._fullLayout.xaxis;
+    var leaves = meta.leaf_traces || [];
+    var first = Infinity;
+    (gd.kampmoFigure ? gd.kampmoFigure.data : gd.data).forEach(function (trace) {
+      if (leaves.indexOf(trace.name) < 0 || !Array.isArray(trace.y)) { return; }
+      for (var i = 0; i < trace.y.length; i++) {
+        var begin, end;
+        if (trace.type === "bar") {
+          begin = axis.r2l(trace.base[i]);
+          end = begin + trace.x[i];
+        } else {
+          begin = end = axis.r2l(trace.x[i]);
+        }
+        if (begin <= high && end >= low && trace.y[i] < first) { first = trace.y[i]; }
+      }
+    });
+    return first === Infinity ? null : first;
+  }
+  function setHeight(gd, height) {
+    gd.style.height = height + "px";
+    return height;
+  }
   function zoom(element, level) {
     var spec = ZOOMS[level];
     var meta = element.kampmoMeta || {};
+    var fullHeight = element.kampmoHeight;
+    var shown = meta.rows_shown || meta.rows || 0;
+    var update = {};
     if (!spec) {
-      var all = { "xaxis.dtick": null, "xaxis.tickformat": null };
-      if (meta.x_range) { all["xaxis.range"] = meta.x_range; } else { all["xaxis.autorange"] = true; }
-      return Plotly.relayout(element, all);
+      if (meta.x_range) { update["xaxis.range"] = meta.x_range; } else { update["xaxis.autorange"] = true; }
+      if (fullHeight && meta.row_height_px) {
+        update.height = setHeight(element, fullHeight);
+        update["yaxis.range"] = [shown - 0.5, -0.5];
+      }
+      return Plotly.relayout(element, update);
     }
-    var range = element.layout.xaxis.range;
-    var current = range ? new Date(range[0]).getTime() : NaN;
-    var start = isNaN(current) ? new Date(element.dataset.start || Date.now()).getTime() : current;
-    return Plotly.relayout(element, {
-      "xaxis.range": [iso(start), iso(start + spec.days * DAY)],
-      "xaxis.dtick": spec.dtick,
-      "xaxis.tickformat": spec.tickformat,
+    var center = anchor(element, meta);
+    var low = center - spec.before, high = center + spec.after;
+    update["xaxis.range"] = [iso(low), iso(high)];
+    var row = meta.leaf_traces ? firstActiveRow(element, meta, low, high) : null;
+    if (row !== null && meta.row_height_px) {
+      // A window-high chart opening on the rows at work then (rows keep their height;
+      // pan down for the rest, All shows every row again).
+      var margin = element._fullLayout.margin;
+      var height = Math.max(360, Math.min(fullHeight || Infinity, window.innerHeight - 24));
+      var fit = Math.max(5, Math.floor((height - margin.t - margin.b) / meta.row_height_px));
+      height = fit * meta.row_height_px + margin.t + margin.b;
+      var top = Math.max(0, Math.min(row - 1, meta.rows - fit));
+      update.height = setHeight(element, height);
+      update["yaxis.range"] = [top + fit - 0.5, top - 0.5];
+    }
+    return Plotly.relayout(element, update).then(function () {
+      var box = element.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) {
+        window.scrollTo(0, Math.max(0, window.scrollY + box.top - 12));
+      }
+      return element;
     });
   }
   document.querySelectorAll("[data-zoom]").forEach(function (button) {
