@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 10_000
     token_days: int = 90  # lifetime of an API token
     session_hours: int = 12  # lifetime of a page login session
+    fresh_login_minutes: int = 10  # a session this young may mint API tokens without a password
     max_body_bytes: int = 10 * 1024 * 1024  # larger request bodies get 413
     max_tasks_per_bid: int = limits.TASKS_PER_BID
     max_links_per_task: int = limits.LINKS_PER_TASK

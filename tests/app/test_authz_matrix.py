@@ -11,8 +11,9 @@ The cast (``World``):
 - ``other`` bid: led by another lead, another org unit, nobody of the cast on its team.
 - ``pmo`` and ``finance`` read both; ``anonymous`` sends no token.
 - For an account's relations (``app/accounts/access.py``) ``own``/``other`` is the account:
-  ``own`` carries both bids above (so the cast reads it), ``other`` only a bid of the other unit
-  and lead. Each has a stakeholder and an influence link; bids like ``own``'s and ``other``'s
+  ``own`` carries both bids above and a bid like ``own``'s that the PMO accepted past lead-in
+  (through which the cast reads the account), ``other`` only a bid of the other unit and
+  lead. Each has a stakeholder and an influence link; bids like ``own``'s and ``other``'s
   are held for the PMO's arbitration against a third unit's bid for the same product line.
 
 Adding an endpoint: add an ``Entry`` to ``MATRIX`` keyed ``"METHOD /path"`` as in the OpenAPI
@@ -34,6 +35,7 @@ from fastapi.testclient import TestClient
 from tests.app.conftest import TestUser, unique
 
 ROLES = ("pmo", "lead", "member", "finance", "viewer", "anonymous")
+MATRIX_PASSWORD = "矩阵-口令-correct-horse"  # the cast's, for fresh sign-ins
 WHICH = ("own", "other")
 OK = "ok"
 Outcome = str | int  # OK, or the refusing status (401, 403, 404)
@@ -110,8 +112,9 @@ def own_or_pmo(missing: int) -> Policy:
 
 def account_read(role: str, which: str) -> Outcome:
     """``app.accounts.access.can_read_relations``: the PMO and finance read every account's
-    influence map, coverage, contacts and health; the others those of the accounts with a bid
-    they may read (``own``). Accounts are common knowledge, so the others get 403, not 404."""
+    influence map, coverage, contacts and health; the others those of the accounts of a bid
+    they may read that the PMO accepted past lead-in (``own``). Accounts are common knowledge,
+    so the others get 403, not 404 (how a grant is won and lost: ``test_grants`` below)."""
     return OK if role in ("pmo", "finance") or which == "own" else 403
 
 
@@ -288,6 +291,28 @@ def patch(path: Callable[[World, str], str], body: Callable[[], dict[str, Any]])
 
 def post(path: Callable[[World, str], str], body: Callable[[World, str], Any]) -> Build:
     return lambda w, role, which: Request("POST", path(w, which), json=body(w, which))
+
+
+def post_as(
+    method: str, path: Callable[[World, str], str], body: Callable[[World, str], Any]
+) -> Build:
+    return lambda w, role, which: Request(method, path(w, which), json=body(w, which))
+
+
+def _lift_throttle(w: World, role: str, which: str) -> Request:
+    """A fresh failed sign-in of a made-up username from a made-up address, lifted."""
+    from sqlalchemy import select
+
+    from app.auth import throttle
+    from app.auth.models import LoginThrottle
+
+    username, address = unique("nobody"), unique("198.51.100.")
+    with w.extra["session_factory"]() as session:
+        throttle.record_failure(session, username, address)
+        row_id = session.scalar(
+            select(LoginThrottle.id).where(LoginThrottle.key == f"account:{username}")
+        )
+    return Request("DELETE", f"/api/v1/login-throttles/{row_id}")
 
 
 def _users_path(w: World, role: str, which: str) -> Request:
@@ -548,8 +573,10 @@ MATRIX: dict[str, Entry] = {
         roles("pmo", "lead"), post(fixed("/api/v1/accounts"), _named({"name": "*"})), (201,), False
     ),
     "GET /api/v1/accounts/{account_id}": Entry(signed_in, get(_account), per_bid=False),
+    # only the PMO edits an account (app.accounts.access.can_edit_account): the tier feeds the
+    # decomposer and the priorities
     "PATCH /api/v1/accounts/{account_id}": Entry(
-        roles("pmo", "lead"), patch(_account, lambda: {"industry": unique("IT")}), per_bid=False
+        roles("pmo"), patch(_account, lambda: {"industry": unique("IT")}), per_bid=False
     ),
     # stakeholders are relationship data (app/accounts/access.py): read like the influence map;
     # written by the PMO and by leads with a bid on the account
@@ -652,8 +679,49 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/users/{user_id}": Entry(own_or_pmo(403), _users_path),
     "PATCH /api/v1/users/{user_id}": Entry(roles("pmo"), _patch_user, per_bid=False),
     "GET /api/v1/tokens": Entry(signed_in, get(fixed("/api/v1/tokens")), per_bid=False),
+    # minting needs a fresh sign-in: the cast's bearer tokens send their password
     "POST /api/v1/tokens": Entry(
-        signed_in, post(fixed("/api/v1/tokens"), _named({"name": "*"})), (201,), False
+        signed_in,
+        post(fixed("/api/v1/tokens"), _named({"name": "*", "password": MATRIX_PASSWORD})),
+        (201,),
+        False,
+    ),
+    # the current password must be right; the matrix sends a wrong one (the change itself, which
+    # ends the caller's sessions and tokens, is tests/app/test_attack_auth.py's)
+    "PUT /api/v1/me/password": Entry(
+        signed_in,
+        post_as(
+            "PUT",
+            fixed("/api/v1/me/password"),
+            lambda w, which: {
+                "current_password": "not-the-password-at-all",
+                "new_password": unique("新口令-long-"),
+            },
+        ),
+        (403,),  # reached its own check: the wrong current password
+        False,
+    ),
+    "POST /api/v1/users/{user_id}/unlock": Entry(
+        roles("pmo"),
+        post(
+            lambda w, which: f"/api/v1/users/{w.extra['victim'].id}/unlock", lambda w, which: None
+        ),
+        (204,),
+        False,
+    ),
+    "GET /api/v1/login-throttles": Entry(
+        roles("pmo"), get(fixed("/api/v1/login-throttles")), per_bid=False
+    ),
+    "DELETE /api/v1/login-throttles/{throttle_id}": Entry(
+        roles("pmo"), _lift_throttle, (204,), False
+    ),
+    "GET /api/v1/security-policy": Entry(
+        roles("pmo"), get(fixed("/api/v1/security-policy")), per_bid=False
+    ),
+    "PATCH /api/v1/security-policy": Entry(
+        roles("pmo"),
+        patch(fixed("/api/v1/security-policy"), lambda: {"revoke_tokens_on_password_change": True}),
+        per_bid=False,
     ),
     "DELETE /api/v1/tokens/{token_id}": Entry(own_or_pmo(404), _revoke_token, (204,)),
     # baselines
@@ -878,6 +946,7 @@ def world(app: Any) -> Iterator[World]:
                 role=role,
                 org_unit_id=org_unit_id,
                 person_id=person.id,
+                password=MATRIX_PASSWORD,
             )
             token = issue_token(session, user)
             session.commit()
@@ -891,7 +960,8 @@ def world(app: Any) -> Iterator[World]:
                 headers={"Authorization": f"Bearer {token}"},
             )
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    # its own client address: the matrix's sign-in failures count against no other module
+    with TestClient(app, raise_server_exceptions=False, client=("192.0.2.13", 50000)) as client:
         pmo = make_user("pmo")
         w = World(client, {"pmo": pmo}, {}, {}, {})
         w.extra["session_factory"] = app.state.session_factory
@@ -949,6 +1019,8 @@ def world(app: Any) -> Iterator[World]:
             w.post(f"/api/v1/bids/{w.closed_bids[which]['id']}/close-out", {"outcome": "won"})
         w.extra["calendar"] = w.post("/api/v1/calendars", {"name": unique("矩阵日历")})["id"]
         w.extra["person"] = w.person()["id"]
+        # the PMO's acceptance past lead-in: through it the cast reads the own account
+        w.extra["accepted"] = w.bid_like("own", stage="goals")
         _cast_accounts(w, account["id"], other_unit["id"], other_lead.person_id)
         _hold_bids(w, account["id"])
         w.extra["gate_item"] = {which: _first_gate_item(w, which) for which in WHICH}
