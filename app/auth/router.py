@@ -260,13 +260,13 @@ def create_token(
 ) -> TokenIssued:
     """A new API token (shown once) of at most the PMO's ``token_max_days``; needs a fresh
     sign-in (``_require_fresh_sign_in``)."""
+    _require_fresh_sign_in(request, session, user, body.password)
     policy = service.security_policy(session)
     days = body.days or min(get_settings().token_days, policy.token_max_days)
     if days > policy.token_max_days:
         raise Invalid.field(
             "days", f"at most {policy.token_max_days} days (the PMO's token policy), not {days}"
         )
-    _require_fresh_sign_in(request, session, user, body.password)
     secret = service.issue_token(
         session, user, "api", name=body.name, lifetime=timedelta(days=days)
     )
