@@ -31,7 +31,7 @@ from app.guards import guarded, roles, signed_in
 from app.orgs.models import OrgUnit, Person
 from app.pagination import Page, PageDep, paginate
 from app.params import IdPath
-from app.schemas import PROBLEM_RESPONSES
+from app.schemas import PROBLEM_RESPONSES, Problem
 from app.settings import get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
@@ -115,7 +115,11 @@ def update_user(
     return committed(session, response, found, UserRead)
 
 
-@router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+# a password check behind the sign-in throttle may answer 429 with Retry-After
+THROTTLED = {429: {"model": Problem, "content": {"application/problem+json": {}}}}
+
+
+@router.put("/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=THROTTLED)
 @guarded(signed_in)
 def change_own_password(
     body: PasswordChange, request: Request, session: SessionDep, user: CurrentUser
@@ -253,7 +257,12 @@ def _require_fresh_sign_in(
         raise Forbidden("the password is wrong (密码错误)", reauthenticate=True)
 
 
-@router.post("/tokens", response_model=TokenIssued, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/tokens",
+    response_model=TokenIssued,
+    status_code=status.HTTP_201_CREATED,
+    responses=THROTTLED,
+)
 @guarded(signed_in)
 def create_token(
     body: TokenCreate, request: Request, session: SessionDep, user: CurrentUser
