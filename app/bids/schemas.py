@@ -83,6 +83,7 @@ class BidRead(ORMModel):
     pursuit_budget: Decimal | None
     calendar_id: int | None
     lead_id: int | None
+    accepted_at: dt.datetime | None = None  # the PMO's acceptance past lead-in (app.accounts)
     project_finish: dt.date | None
     schedule_duration_days: int | None
     version: int

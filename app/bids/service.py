@@ -74,8 +74,10 @@ def update_bid(
     _check_refs(session, data)
     if "lead_id" in data and user.role != "pmo" and data["lead_id"] != bid.lead_id:
         raise Forbidden("only the PMO hands a bid to another lead")
-    if "account_id" in data and user.role != "pmo" and data["account_id"] != bid.account_id:
-        raise Forbidden("only the PMO moves a bid to another account")
+    # who reads the bid's account (app.accounts.access) follows the account and the org unit
+    for field, what in (("account_id", "account"), ("org_unit_id", "org unit")):
+        if field in data and user.role != "pmo" and data[field] != getattr(bid, field):
+            raise Forbidden(f"only the PMO moves a bid to another {what}")
     check_bid_change(session, bid, data)
     changed = apply_changes(session, user, bid, data, bid_id=bid.id)
     if "stage" in changed:

@@ -1319,6 +1319,25 @@ def _lead_adds_a_member_to_an_accepted_bid(w: World, account_id: int) -> dict[st
     return {"lead": 200, "member": 403, "viewer": 403}
 
 
+def _lead_moves_an_accepted_bid_to_the_viewers_unit(w: World, account_id: int) -> dict[str, int]:
+    bid = w.post(
+        "/api/v1/bids",
+        {
+            "account_id": account_id,
+            "org_unit_id": w.bids["other"]["org_unit_id"],
+            "title": unique("他部已受理 "),
+            "start_date": "2027-01-04",
+            "stage": "analysis",
+            "lead_id": w.users["lead"].person_id,
+        },
+    )
+    path = f"/api/v1/bids/{bid['id']}"
+    body = {"org_unit_id": w.bids["own"]["org_unit_id"]}
+    moved = _as(w, "lead", "PATCH", path, body, etag_of=path)
+    assert moved.status_code == 403, moved.text
+    return {"lead": 200, "member": 403, "viewer": 403}
+
+
 def _lead_adds_a_member_to_a_new_bid(w: World, account_id: int) -> dict[str, int]:
     created = _lead_bid(w, account_id)
     assert created.status_code == 201, created.text
@@ -1341,6 +1360,9 @@ GRANT_PATHS: dict[str, Callable[[World, int], dict[str, int]]] = {
     "PMO sends the bid back to lead-in": _pmo_sends_it_back_to_lead_in,
     "lead adds and removes a member on an accepted bid": _lead_adds_a_member_to_an_accepted_bid,
     "lead adds a member to a lead-in bid": _lead_adds_a_member_to_a_new_bid,
+    "lead moves an accepted bid to the viewer's unit (403)": (
+        _lead_moves_an_accepted_bid_to_the_viewers_unit
+    ),
 }
 
 
