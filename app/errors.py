@@ -72,6 +72,17 @@ class PreconditionRequired(DomainError):
     title = "Precondition required"
 
 
+class TooManyRequests(DomainError):
+    """Throttled (``app.auth.throttle``); ``retry_after`` seconds go out as ``Retry-After``."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class PayloadTooLarge(DomainError):
     status = 413
     title = "Payload too large"
@@ -130,6 +141,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     errors = exc.errors if isinstance(exc, Invalid) else None
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(
         request,
         exc.status,

@@ -1,7 +1,10 @@
-"""Request body size limit and the ``Server-Timing`` header, as one pure ASGI middleware.
+"""The service's limits: the request body size (with the ``Server-Timing`` header, as one
+pure ASGI middleware) and the limits of a plan that becomes a bid (``check_plan_limits``).
 
 A body over the limit is refused with 413 problem+json, whether it announces its length
-(``Content-Length``) or streams in chunks (counted as it arrives).
+(``Content-Length``) or streams in chunks (counted as it arrives). The value limits themselves
+(dates, durations, lags, text lengths, control characters, money) are stated once in
+``wbs/limits.py``; the request schemas and the plan importer both use them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,25 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import Invalid
+from app.settings import get_settings
+from wbs.limits import LimitError, PlanLimits, check_plan
+from wbs.plan import Plan
+
+
+def check_plan_limits(plan: Plan) -> None:
+    """``wbs.limits.check_plan`` with the service's per-bid settings; 422 naming the field."""
+    settings = get_settings()
+    limits = PlanLimits(
+        tasks_per_bid=settings.max_tasks_per_bid,
+        links_per_task=settings.max_links_per_task,
+        wbs_depth=settings.max_wbs_depth,
+    )
+    try:
+        check_plan(plan, limits)
+    except LimitError as error:
+        raise Invalid.field(error.field, error.message) from error
 
 
 class RequestLimits:

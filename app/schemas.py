@@ -9,45 +9,61 @@
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from wbs import limits
 
 
 def _no_control_chars(value: str) -> str:
-    if _CONTROL.search(value):
+    if limits.has_control_characters(value):
         raise ValueError("control characters are not allowed")
     return value
 
 
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.NAME_MAX),
     AfterValidator(_no_control_chars),
 ]
 ShortName = Annotated[  # names stored in 100 characters (calendars)
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.SHORT_TEXT_MAX),
     AfterValidator(_no_control_chars),
 ]
 Title = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.TITLE_MAX),
     AfterValidator(_no_control_chars),
 ]
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_no_control_chars)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=limits.SHORT_TEXT_MAX),
+    AfterValidator(_no_control_chars),
 ]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-MoneyIn = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2, allow_inf_nan=False)]
-SignedMoneyIn = Annotated[Decimal, Field(max_digits=18, decimal_places=2, allow_inf_nan=False)]
-Percent = Annotated[int, Field(ge=0, le=100)]
-MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL
+MoneyIn = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        max_digits=limits.MONEY_DIGITS,
+        decimal_places=limits.MONEY_PLACES,
+        allow_inf_nan=False,
+    ),
+]
+SignedMoneyIn = Annotated[
+    Decimal,
+    Field(max_digits=limits.MONEY_DIGITS, decimal_places=limits.MONEY_PLACES, allow_inf_nan=False),
+]
+Percent = Annotated[int, Field(ge=0, le=limits.PERCENT_MAX)]
+MAX_ID = limits.MAX_ID  # ids are 32-bit integers on PostgreSQL
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PlanDate = Annotated[dt.date, Field(ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX)]
+DurationDays = Annotated[int, Field(ge=0, le=limits.DURATION_DAYS_MAX)]
+LagDays = Annotated[int, Field(ge=limits.LAG_DAYS_MIN, le=limits.LAG_DAYS_MAX)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 

@@ -6,6 +6,8 @@ from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from wbs import limits
+
 
 class Settings(BaseSettings):
     """Everything the service reads from its environment.
@@ -20,10 +22,11 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 10_000
     token_days: int = 90  # lifetime of an API token
     session_hours: int = 12  # lifetime of a page login session
+    fresh_login_minutes: int = 10  # a session this young may mint API tokens without a password
     max_body_bytes: int = 10 * 1024 * 1024  # larger request bodies get 413
-    max_tasks_per_bid: int = 5_000
-    max_links_per_task: int = 200
-    max_wbs_depth: int = 12
+    max_tasks_per_bid: int = limits.TASKS_PER_BID
+    max_links_per_task: int = limits.LINKS_PER_TASK
+    max_wbs_depth: int = limits.WBS_DEPTH
     page_size_default: int = 100
     page_size_max: int = 1_000
 

@@ -60,6 +60,7 @@ from app.guards import bid_access, guarded, roles
 from app.pagination import Page, PageDep, paginate
 from app.params import BidPath, IdPath
 from app.schemas import PROBLEM_RESPONSES
+from wbs import limits
 from wbs.account_health import HealthRules
 from wbs.account_match import duplicate_groups, name_key
 
@@ -69,7 +70,7 @@ ContactDays = Annotated[
 ]
 AsOf = Annotated[
     dt.date | None,
-    Query(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31), description="default: today"),
+    Query(ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX, description="default: today"),
 ]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import pages, relations_router, service
-from app.accounts.access import require_account
+from app.accounts.access import require_account, require_account_edit
 from app.accounts.influence import check_reports_to, last_contact_dates
 from app.accounts.models import Account, Stakeholder
 from app.accounts.schemas import (
@@ -44,7 +44,7 @@ WRITERS = ("pmo", "lead")
 
 def writable_stakeholders(session: Session, user: User, account_id: int) -> Account:
     """The account, if ``user`` may add and edit its stakeholders: the PMO on every account, a
-    lead on the accounts of the bids they may read (``app.accounts.access``); 403 otherwise."""
+    lead on the accounts of their granted bids (``app.accounts.access``); 403 otherwise."""
     require_role(user, *WRITERS)
     return require_account(session, user, account_id)
 
@@ -113,7 +113,7 @@ def get_account(
 
 
 @api.patch("/accounts/{account_id}", response_model=AccountRead)
-@guarded(roles(*WRITERS))
+@guarded(lambda s, u, ids: require_account_edit(s, u, ids["account_id"]))
 def update_account(
     account_id: IdPath,
     body: AccountUpdate,
@@ -122,8 +122,8 @@ def update_account(
     response: Response,
     if_match: IfMatch = None,
 ) -> AccountRead:
-    require_role(user, *WRITERS)
-    account = service.get_account(session, account_id)
+    """The PMO edits an account (``app.accounts.access.can_edit_account``)."""
+    account = require_account_edit(session, user, account_id)
     check_if_match(if_match, account)
     service.update_account(session, user, account, body.model_dump(exclude_unset=True))
     return committed(session, response, account, AccountRead)

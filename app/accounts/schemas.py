@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from app.schemas import Id, Input, Name, ORMModel, ShortText
+from wbs import limits
 from wbs.account_match import credit_code_problem
 
 Tier = Literal["strategic", "key", "growth", "standard"]
@@ -159,7 +160,7 @@ class ContactCreate(Input):
     person_id: Id | None = Field(
         default=None, description="our person who met the stakeholder; default: the caller"
     )
-    contact_date: dt.date = Field(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))
+    contact_date: dt.date = Field(ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX)
     channel: Channel = "meeting"
     note: Note | None = None
 

@@ -11,7 +11,8 @@ Role = Literal["pmo", "lead", "member", "finance", "viewer"]
 Username = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.@-]{2,80}$")
 ]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=200)]
+# the policy (at least 12 characters, not guessable) is app.auth.passwords.check_password's
+Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class UserCreate(Input):
@@ -48,7 +49,37 @@ class UserRead(ORMModel):
 
 class TokenCreate(Input):
     name: ShortText | None = None
-    days: Annotated[int, Field(ge=1, le=3650)] = 90
+    # default: KAMPMO_TOKEN_DAYS, at most the PMO's token_max_days (GET /security-policy)
+    days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    # minting needs a fresh sign-in: a login session younger than KAMPMO_FRESH_LOGIN_MINUTES,
+    # or the caller's password here
+    password: Password | None = None
+
+
+class PasswordChange(Input):
+    current_password: Password
+    new_password: Password
+
+
+class SecurityPolicyRead(ORMModel):
+    token_max_days: int
+    revoke_tokens_on_password_change: bool
+    version: int
+
+
+class SecurityPolicyUpdate(Input):
+    token_max_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    revoke_tokens_on_password_change: bool | None = None
+
+
+class LoginThrottleRead(ORMModel):
+    id: int
+    kind: str
+    username: str | None
+    address: str | None
+    failures: int
+    last_failure_at: datetime | None
+    blocked_until: datetime | None
 
 
 class TokenRead(ORMModel):

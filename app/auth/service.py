@@ -12,12 +12,15 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import ROLES, TOKEN_KINDS, ApiToken, User
+from app.auth import throttle
+from app.auth.models import ROLES, TOKEN_KINDS, ApiToken, SecurityPolicy, User
+from app.auth.passwords import check_password
 from app.db import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound, TooManyRequests
 from app.settings import get_settings
 
 _hasher = PasswordHasher()
@@ -51,10 +54,17 @@ def create_user(
     display_name_en: str | None = None,
     org_unit_id: int | None = None,
     person_id: int | None = None,
+    enforce_policy: bool = True,
 ) -> User:
-    """Create a user (flushed, not committed). Raises ``Conflict`` if the username is taken."""
+    """Create a user (flushed, not committed). Raises ``Conflict`` if the username is taken.
+
+    The password passes the policy (``app.auth.passwords``) unless ``enforce_policy`` is off,
+    which only the demo loader does for its documented demo password.
+    """
     if role not in ROLES:
         raise Invalid.field("role", f"must be one of {', '.join(ROLES)}")
+    if password and enforce_policy:
+        check_password(password, user_inputs=(username, display_name, display_name_en or ""))
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username {username!r} is taken")
     user = User(
@@ -71,6 +81,58 @@ def create_user(
     return user
 
 
+def security_policy(session: Session) -> SecurityPolicy:
+    """The PMO's sign-in policy (a default row, not stored, when the PMO never set one)."""
+    policy = session.scalar(select(SecurityPolicy).order_by(SecurityPolicy.id).limit(1))
+    if policy is None:
+        return SecurityPolicy(
+            token_max_days=get_settings().token_days, revoke_tokens_on_password_change=True
+        )
+    return policy
+
+
+def end_sessions(session: Session, user: User, *, tokens: bool) -> int:
+    """Revoke every login session of ``user`` and, with ``tokens``, every API token; returns
+    how many were revoked."""
+    statement = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if not tokens:
+        statement = statement.where(ApiToken.kind == "session")
+    now = utcnow()
+    revoked = list(session.scalars(statement))
+    for token in revoked:
+        token.revoked_at = now
+    session.flush()
+    return len(revoked)
+
+
+def set_password(session: Session, user: User, password: str) -> int:
+    """A new password (checked against the policy) ends the user's sessions and, by the
+    PMO's policy, their API tokens; returns how many credentials were revoked."""
+    check_password(
+        password, user_inputs=(user.username, user.display_name, user.display_name_en or "")
+    )
+    user.password_hash = hash_password(password)
+    return end_sessions(
+        session, user, tokens=security_policy(session).revoke_tokens_on_password_change
+    )
+
+
+def cap_token_lifetimes(session: Session, max_days: int) -> int:
+    """Shorten the live API tokens that outlive ``max_days`` from their creation."""
+    now = utcnow()
+    statement = select(ApiToken).where(
+        ApiToken.kind == "api", ApiToken.revoked_at.is_(None), ApiToken.expires_at > now
+    )
+    capped = 0
+    for token in session.scalars(statement):
+        latest = token.created_at + timedelta(days=max_days)
+        if token.expires_at > latest:
+            token.expires_at = max(latest, now)
+            capped += 1
+    session.flush()
+    return capped
+
+
 def get_user_by_username(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
@@ -81,6 +143,32 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
         return None
+    return user
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server sees it (behind a proxy, run uvicorn with
+    ``--proxy-headers`` and ``--forwarded-allow-ips`` so it is the client's)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def sign_in(request: Request, session: Session, username: str, password: str) -> User | None:
+    """``authenticate`` behind the sign-in throttle (``app.auth.throttle``): 429 while the
+    username or the address is backed off (the password is then not even checked); a failure
+    is counted, a success clears the pair and the account."""
+    address = client_address(request)
+    wait = throttle.retry_after(session, username, address)
+    if wait is not None:
+        raise TooManyRequests(
+            f"too many failed sign-ins: try again in {wait} s "
+            f"(登录失败次数过多，请 {wait} 秒后再试)",
+            retry_after=wait,
+        )
+    user = authenticate(session, username, password)
+    if user is None:
+        throttle.record_failure(session, username, address)
+        return None
+    throttle.record_success(session, username, address)
     return user
 
 
@@ -118,11 +206,19 @@ def issue_token(
 
 def resolve_token(session: Session, secret: str, kind: str | None = None) -> User | None:
     """The active user owning this unexpired, unrevoked token, or None."""
+    found = resolve_credential(session, secret, kind)
+    return found[0] if found is not None else None
+
+
+def resolve_credential(
+    session: Session, secret: str, kind: str | None = None
+) -> tuple[User, ApiToken] | None:
+    """The active user owning this unexpired, unrevoked token, and the token; or None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     # one query for token and user: this runs first in every authenticated request
     statement = (
-        select(User)
+        select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_hash == hash_token(secret),
@@ -133,7 +229,8 @@ def resolve_token(session: Session, secret: str, kind: str | None = None) -> Use
     )
     if kind is not None:
         statement = statement.where(ApiToken.kind == kind)
-    return session.scalar(statement)
+    row = session.execute(statement).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def revoke_token(session: Session, token_id: int, *, user: User | None = None) -> ApiToken:

@@ -21,9 +21,9 @@ from app.auth.models import User
 from app.bids.models import Bid
 from app.bids.service import create_bid, get_bid
 from app.errors import Invalid
+from app.limits import check_plan_limits
 from app.orgs.models import OrgUnit
 from app.orgs.service import create_org_unit
-from app.settings import get_settings
 from app.tasks.models import BudgetLine
 from app.tasks.scheduling import bid_calendar, build_plan, load_network, stored_schedule
 from app.tasks.service import add_plan, as_date
@@ -67,9 +67,12 @@ def import_plan(
     account_id: int | None = None,
     org_unit_id: int | None = None,
 ) -> Bid:
-    """Create a bid holding ``plan``'s WBS and links, scheduled; flushed, not committed."""
-    if len(plan.tasks) > get_settings().max_tasks_per_bid:
-        raise Invalid(f"a bid may hold at most {get_settings().max_tasks_per_bid} tasks")
+    """Create a bid holding ``plan``'s WBS and links, scheduled; flushed, not committed.
+
+    The plan first passes the same limits as the API's request bodies (``wbs.limits``): a
+    value over one is a 422 naming the field, and nothing is stored or cut to fit.
+    """
+    check_plan_limits(plan)
     if account_id is None or org_unit_id is None:
         default_account, default_unit = _default_refs(session, user)
         account_id = account_id or default_account
@@ -80,7 +83,7 @@ def import_plan(
         {
             "account_id": account_id,
             "org_unit_id": org_unit_id,
-            "title": (plan.name or "Imported plan")[:300],
+            "title": plan.name.strip() or "Imported plan",
             "start_date": _start_date(plan),
             "submission_deadline": as_date(plan.finish_deadline),
             "status_date": as_date(plan.status_date),
@@ -103,8 +106,14 @@ def import_plan_file(
 
     try:
         plan = read_plan(content, filename=filename)
-    except FormatError as error:
-        raise Invalid(f"cannot read the plan file: {error}") from error
+    except (FormatError, RecursionError, OverflowError) as error:
+        # a reader's arithmetic on a hostile value (a 400-digit duration, nesting deeper than
+        # the parser's stack) is a file that cannot be read, not a server error
+        message = str(error) or type(error).__name__
+        raise Invalid(
+            f"cannot read the plan file: {message}",
+            errors=[{"field": "file", "message": message}],
+        ) from error
     return import_plan(session, user, plan, **refs)
 
 

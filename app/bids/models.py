@@ -58,6 +58,9 @@ class Bid(Base):
     # without bumping the version): a worker whose cache holds the same stamp knows those
     # fields hold what it wrote last (``app.tasks.scheduling``)
     schedule_stamp: Mapped[str | None] = mapped_column(String(32))
+    # when the PMO accepted the bid past lead-in: its team then reads the account's
+    # relationship data (app.accounts.access); None before, and after a send-back to lead-in
+    accepted_at: Mapped[dt.datetime | None]
 
 
 class TeamMember(Base):

@@ -8,6 +8,7 @@ from pydantic import Field, computed_field
 
 from app.pmo import probability
 from app.schemas import CurrencyCode, Id, Input, MoneyIn, ORMModel, Percent, ShortText, Title
+from wbs import limits
 
 BidKind = Literal["cross_sell", "new_customer"]
 Stage = Literal[
@@ -15,7 +16,7 @@ Stage = Literal[
 ]
 Status = Literal["open", "won", "lost", "abandoned"]
 KamRole = Literal["sales_rep", "presales_consultant", "project_manager", "executive_sponsor", "pmo"]
-PlanDate = Field(default=None, ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))
+PlanDate = Field(default=None, ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX)
 
 
 class BidCreate(Input):
@@ -30,7 +31,7 @@ class BidCreate(Input):
     value: MoneyIn | None = None
     currency: CurrencyCode = "CNY"
     win_probability_percent: Percent | None = None
-    start_date: dt.date = Field(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))
+    start_date: dt.date = Field(ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX)
     submission_deadline: dt.date | None = PlanDate
     expected_award_date: dt.date | None = PlanDate
     status_date: dt.date | None = PlanDate
@@ -82,6 +83,7 @@ class BidRead(ORMModel):
     pursuit_budget: Decimal | None
     calendar_id: int | None
     lead_id: int | None
+    accepted_at: dt.datetime | None = None  # the PMO's acceptance past lead-in (app.accounts)
     project_finish: dt.date | None
     schedule_duration_days: int | None
     version: int

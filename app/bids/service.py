@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.access import record_acceptance
 from app.accounts.models import Account
 from app.accounts.quotes import check_bid_change, check_new_bid, hold_for_arbitration
 from app.auth.models import User
@@ -56,6 +57,7 @@ def create_bid(session: Session, user: User | None, data: dict[str, Any]) -> Bid
     _check_refs(session, data)
     conflict = check_new_bid(session, data)
     bid = Bid(**data)
+    record_acceptance(user, bid)
     session.add(bid)
     session.flush()
     open_first_visit(session, bid)
@@ -72,8 +74,14 @@ def update_bid(
     _check_refs(session, data)
     if "lead_id" in data and user.role != "pmo" and data["lead_id"] != bid.lead_id:
         raise Forbidden("only the PMO hands a bid to another lead")
+    # who reads the bid's account (app.accounts.access) follows the account and the org unit
+    for field, what in (("account_id", "account"), ("org_unit_id", "org unit")):
+        if field in data and user.role != "pmo" and data[field] != getattr(bid, field):
+            raise Forbidden(f"only the PMO moves a bid to another {what}")
     check_bid_change(session, bid, data)
     changed = apply_changes(session, user, bid, data, bid_id=bid.id)
+    if "stage" in changed:
+        record_acceptance(user, bid)
     after_bid_change(session, user, bid, changed)
     if SCHEDULE_FIELDS & changed.keys():
         return recompute(session, bid)

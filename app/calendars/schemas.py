@@ -6,12 +6,13 @@ from typing import Annotated
 from pydantic import Field
 
 from app.schemas import CountryCode, Id, Input, ORMModel, ShortName
+from wbs import limits
 
 Weekday = Annotated[int, Field(ge=0, le=6)]
 
 
 class ExceptionIn(Input):
-    day: Annotated[dt.date, Field(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))]
+    day: Annotated[dt.date, Field(ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX)]
     working: bool = False
     note: Annotated[str, Field(max_length=200)] | None = None
 

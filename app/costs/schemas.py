@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from app.schemas import CurrencyCode, Id, Input, ORMModel
+from wbs import limits
 
 CostCategory = Literal[
     "travel",
@@ -21,7 +22,7 @@ CostCategory = Literal[
 EntryKind = Literal["actual", "commitment"]
 EntryStatus = Literal["approved", "pending_approval", "rejected"]
 CapKind = Literal["category", "work_package", "entertainment_entry"]
-EntryDate = Annotated[dt.date, Field(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))]
+EntryDate = Annotated[dt.date, Field(ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX)]
 PositiveMoney = Annotated[
     Decimal, Field(gt=0, max_digits=18, decimal_places=2, allow_inf_nan=False)
 ]

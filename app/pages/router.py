@@ -30,10 +30,10 @@ from app.accounts.models import Account
 from app.auth.deps import SESSION_COOKIE, OptionalUser
 from app.auth.models import User
 from app.auth.permissions import can_write_bid, require_bid
-from app.auth.service import authenticate, issue_token, revoke_secret
+from app.auth.service import issue_token, revoke_secret, sign_in
 from app.bids.models import STAGES, Bid
 from app.db import SessionDep
-from app.errors import DomainError
+from app.errors import DomainError, TooManyRequests
 from app.gantt.service import (
     PortfolioFilters,
     bid_view,
@@ -242,7 +242,18 @@ def login(
     if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
         context = {"user": None, "next": _safe_next(next), "error": "csrf"}
         return render(request, "login.html", context, status_code=400)
-    user = authenticate(session, username.strip(), password)
+    try:
+        user = sign_in(request, session, username.strip(), password)
+    except TooManyRequests as throttled:
+        context = {
+            "user": None,
+            "next": _safe_next(next),
+            "error": "throttled",
+            "retry_after": throttled.retry_after,
+        }
+        response = render(request, "login.html", context, status_code=429)
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
     if user is None:
         context = {"user": None, "next": _safe_next(next), "error": "credentials"}
         return render(request, "login.html", context, status_code=401)

@@ -15,6 +15,7 @@ from app.pagination import PageDep
 from app.params import IdQuery
 from app.reports import service, writers
 from app.schemas import PROBLEM_RESPONSES
+from wbs import limits
 from wbs.costs import AlertThresholds
 from wbs.evm import EacMethod, EvTechnique
 
@@ -51,7 +52,7 @@ def _options(
     )
 
 
-StatusDate = Annotated[dt.date | None, Query(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))]
+StatusDate = Annotated[dt.date | None, Query(ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX)]
 Currency = Annotated[str, Query(pattern=r"^[A-Z]{3}$")]
 
 

@@ -6,7 +6,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from app.schemas import Id, Input, MoneyIn, ORMModel, Percent, Title
+from app.schemas import (
+    DurationDays,
+    Id,
+    Input,
+    LagDays,
+    MoneyIn,
+    ORMModel,
+    Percent,
+    PlanDate,
+    Title,
+)
+from wbs import limits
 
 TaskKind = Literal["summary", "task", "milestone"]
 CostCategory = Literal[
@@ -19,11 +30,8 @@ CostCategory = Literal[
 ]
 LinkTypeName = Literal["FS", "SS", "FF", "SF"]
 ConstraintName = Literal["ASAP", "ALAP", "SNET", "SNLT", "FNET", "FNLT", "MSO", "MFO"]
-DurationDays = Annotated[int, Field(ge=0, le=10_000)]
-LagDays = Annotated[int, Field(ge=-10_000, le=10_000)]
 Difficulty = Annotated[int, Field(ge=1, le=5)]
 Position = Annotated[int, Field(ge=0, le=1_000_000)]
-PlanDate = Annotated[dt.date, Field(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))]
 Budget = Annotated[dict[CostCategory, MoneyIn], Field(max_length=6)]
 
 
@@ -35,7 +43,7 @@ class TaskCreate(Input):
     kind: TaskKind = "task"
     duration_days: DurationDays = 1
     owner_id: Id | None = None
-    kam_role: Annotated[str, Field(max_length=30)] | None = None
+    kam_role: Annotated[str, Field(max_length=limits.ROLE_MAX)] | None = None
     difficulty: Difficulty = 3
     constraint_type: ConstraintName | None = None
     constraint_date: PlanDate | None = None
@@ -54,7 +62,7 @@ class TaskUpdate(Input):
     kind: TaskKind | None = None
     duration_days: DurationDays | None = None
     owner_id: Id | None = None
-    kam_role: Annotated[str, Field(max_length=30)] | None = None
+    kam_role: Annotated[str, Field(max_length=limits.ROLE_MAX)] | None = None
     difficulty: Difficulty | None = None
     constraint_type: ConstraintName | None = None
     constraint_date: PlanDate | None = None

@@ -7,7 +7,6 @@ the schedule diff; a refused plan raises before anything is committed.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -27,10 +26,12 @@ from app.bids.models import Bid
 from app.crud import apply_changes, get_or_404
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.journal.service import record_changes, snapshot
+from app.limits import check_plan_limits
 from app.orgs.models import Person
 from app.settings import get_settings
 from app.tasks.models import BudgetLine, Dependency, Task
 from app.tasks.scheduling import recompute
+from wbs.limits import link_lag_days, plan_days
 from wbs.plan import Plan
 
 JOURNALED_TASK_FIELDS = (
@@ -45,21 +46,10 @@ JOURNALED_TASK_FIELDS = (
 )
 
 
-MINUTES_PER_DAY = 480
-
-
 def as_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else None
-
-
-def _plan_days(value: int, unit: str, *, round_up: bool) -> int:
-    """A plan's duration or lag in working days (minute plans: 8-hour days)."""
-    if unit != "minute":
-        return int(value)
-    days = value / MINUTES_PER_DAY
-    return math.ceil(days) if round_up else round(days)
 
 
 def add_plan(
@@ -78,6 +68,7 @@ def add_plan(
     (digits) sets the owner. WBS codes are renumbered from the plan's order. Flushed, not
     committed; a refused plan (cycle, negative duration...) raises ``Invalid``.
     """
+    check_plan_limits(plan)
     existing = session.scalar(select(func.count(Task.id)).where(Task.bid_id == bid.id)) or 0
     limit = get_settings().max_tasks_per_bid
     if existing + len(plan.tasks) > limit:
@@ -93,7 +84,7 @@ def add_plan(
     }
     rows: dict[str, Task] = {}
     for position, task in enumerate(plan.tasks, start=first):
-        duration = _plan_days(task.duration, plan.unit, round_up=True)
+        duration = plan_days(task.duration, plan.unit, round_up=True)
         if duration < 0:
             raise Invalid(f"task {task.id} ({task.name}): negative duration")
         kind = "summary" if task.is_summary else ("milestone" if task.is_milestone else "task")
@@ -102,16 +93,16 @@ def add_plan(
         rows[task.id] = Task(
             bid_id=bid.id,
             position=position,
-            name=(task.name or f"Task {task.id}")[:300],
+            name=task.name.strip() or f"Task {task.id}",
             kind=kind,
             duration_days=0 if kind == "milestone" else duration,
             owner_id=owner if owner in people else None,
-            kam_role=task.role[:30] if task.role else None,
+            kam_role=task.role.strip() or None if task.role else None,
             constraint_type=constraint.type.value if constraint and constraint.date else None,
             constraint_date=as_date(constraint.date) if constraint else None,
             actual_start=as_date(task.actual_start),
             actual_finish=as_date(task.actual_finish),
-            percent_complete=max(0, min(100, round(task.percent_complete))),
+            percent_complete=round(task.percent_complete),
             deadline=as_date(task.deadline),
         )
     session.add_all(rows.values())
@@ -134,14 +125,13 @@ def add_plan(
         if pair in seen or pair[0] == pair[1]:
             continue
         seen.add(pair)
-        lag = link.lag * MINUTES_PER_DAY / 1440 if link.lag_elapsed else link.lag
         session.add(
             Dependency(
                 bid_id=bid.id,
                 predecessor_id=pair[0],
                 successor_id=pair[1],
                 type=link.type.value,
-                lag_days=_plan_days(round(lag), plan.unit, round_up=False),
+                lag_days=link_lag_days(link, plan.unit),
             )
         )
     recompute(session, bid, validate=True)

@@ -33,9 +33,10 @@ def account_with_people(client, pmo, make_account) -> dict[str, Any]:
 
 @pytest.fixture
 def team(make_bid, make_user, add_team_member, account_with_people) -> dict[str, Any]:
-    """A lead with a bid on the account, a member on that bid, and an outsider lead."""
+    """A lead with a bid on the account that the PMO accepted past lead-in (created by the PMO
+    in ``goals``: ``app.accounts.access``), a member on that bid, and an outsider lead."""
     lead, member, outsider = make_user("lead"), make_user("member"), make_user("lead")
-    bid = make_bid(lead=lead, account_id=account_with_people["account"]["id"])
+    bid = make_bid(lead=lead, account_id=account_with_people["account"]["id"], stage="goals")
     add_team_member(bid["id"], member)
     return {"lead": lead, "member": member, "outsider": outsider, "bid": bid}
 
@@ -315,7 +316,14 @@ def test_at_risk_lists_the_worst_first_and_only_what_the_caller_may_read(
             json={"name": f"决策者{name}", "decision_role": "decision_maker"},
             headers=pmo.headers,
         )
-    make_bid(lead=lead, account_id=risky["id"], status="lost", status_date=TODAY.isoformat())
+    # lost in strategy: a bid the PMO accepted past lead-in, so the lead reads the account
+    make_bid(
+        lead=lead,
+        account_id=risky["id"],
+        stage="strategy",
+        status="lost",
+        status_date=TODAY.isoformat(),
+    )
     watched = make_account(name=unique("关注客户"))
     for name in ("甲", "乙"):
         client.post(

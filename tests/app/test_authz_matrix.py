@@ -11,8 +11,9 @@ The cast (``World``):
 - ``other`` bid: led by another lead, another org unit, nobody of the cast on its team.
 - ``pmo`` and ``finance`` read both; ``anonymous`` sends no token.
 - For an account's relations (``app/accounts/access.py``) ``own``/``other`` is the account:
-  ``own`` carries both bids above (so the cast reads it), ``other`` only a bid of the other unit
-  and lead. Each has a stakeholder and an influence link; bids like ``own``'s and ``other``'s
+  ``own`` carries both bids above and a bid like ``own``'s that the PMO accepted past lead-in
+  (through which the cast reads the account), ``other`` only a bid of the other unit and
+  lead. Each has a stakeholder and an influence link; bids like ``own``'s and ``other``'s
   are held for the PMO's arbitration against a third unit's bid for the same product line.
 
 Adding an endpoint: add an ``Entry`` to ``MATRIX`` keyed ``"METHOD /path"`` as in the OpenAPI
@@ -34,6 +35,7 @@ from fastapi.testclient import TestClient
 from tests.app.conftest import TestUser, unique
 
 ROLES = ("pmo", "lead", "member", "finance", "viewer", "anonymous")
+MATRIX_PASSWORD = "矩阵-口令-correct-horse"  # the cast's, for fresh sign-ins
 WHICH = ("own", "other")
 OK = "ok"
 Outcome = str | int  # OK, or the refusing status (401, 403, 404)
@@ -110,8 +112,9 @@ def own_or_pmo(missing: int) -> Policy:
 
 def account_read(role: str, which: str) -> Outcome:
     """``app.accounts.access.can_read_relations``: the PMO and finance read every account's
-    influence map, coverage, contacts and health; the others those of the accounts with a bid
-    they may read (``own``). Accounts are common knowledge, so the others get 403, not 404."""
+    influence map, coverage, contacts and health; the others those of the accounts of a bid
+    they may read that the PMO accepted past lead-in (``own``). Accounts are common knowledge,
+    so the others get 403, not 404 (how a grant is won and lost: ``test_grants`` below)."""
     return OK if role in ("pmo", "finance") or which == "own" else 403
 
 
@@ -288,6 +291,28 @@ def patch(path: Callable[[World, str], str], body: Callable[[], dict[str, Any]])
 
 def post(path: Callable[[World, str], str], body: Callable[[World, str], Any]) -> Build:
     return lambda w, role, which: Request("POST", path(w, which), json=body(w, which))
+
+
+def post_as(
+    method: str, path: Callable[[World, str], str], body: Callable[[World, str], Any]
+) -> Build:
+    return lambda w, role, which: Request(method, path(w, which), json=body(w, which))
+
+
+def _lift_throttle(w: World, role: str, which: str) -> Request:
+    """A fresh failed sign-in of a made-up username from a made-up address, lifted."""
+    from sqlalchemy import select
+
+    from app.auth import throttle
+    from app.auth.models import LoginThrottle
+
+    username, address = unique("nobody"), unique("198.51.100.")
+    with w.extra["session_factory"]() as session:
+        throttle.record_failure(session, username, address)
+        row_id = session.scalar(
+            select(LoginThrottle.id).where(LoginThrottle.key == f"account:{username}")
+        )
+    return Request("DELETE", f"/api/v1/login-throttles/{row_id}")
 
 
 def _users_path(w: World, role: str, which: str) -> Request:
@@ -548,8 +573,10 @@ MATRIX: dict[str, Entry] = {
         roles("pmo", "lead"), post(fixed("/api/v1/accounts"), _named({"name": "*"})), (201,), False
     ),
     "GET /api/v1/accounts/{account_id}": Entry(signed_in, get(_account), per_bid=False),
+    # only the PMO edits an account (app.accounts.access.can_edit_account): the tier feeds the
+    # decomposer and the priorities
     "PATCH /api/v1/accounts/{account_id}": Entry(
-        roles("pmo", "lead"), patch(_account, lambda: {"industry": unique("IT")}), per_bid=False
+        roles("pmo"), patch(_account, lambda: {"industry": unique("IT")}), per_bid=False
     ),
     # stakeholders are relationship data (app/accounts/access.py): read like the influence map;
     # written by the PMO and by leads with a bid on the account
@@ -652,8 +679,49 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/users/{user_id}": Entry(own_or_pmo(403), _users_path),
     "PATCH /api/v1/users/{user_id}": Entry(roles("pmo"), _patch_user, per_bid=False),
     "GET /api/v1/tokens": Entry(signed_in, get(fixed("/api/v1/tokens")), per_bid=False),
+    # minting needs a fresh sign-in: the cast's bearer tokens send their password
     "POST /api/v1/tokens": Entry(
-        signed_in, post(fixed("/api/v1/tokens"), _named({"name": "*"})), (201,), False
+        signed_in,
+        post(fixed("/api/v1/tokens"), _named({"name": "*", "password": MATRIX_PASSWORD})),
+        (201,),
+        False,
+    ),
+    # the current password must be right; the matrix sends a wrong one (the change itself, which
+    # ends the caller's sessions and tokens, is tests/app/test_attack_auth.py's)
+    "PUT /api/v1/me/password": Entry(
+        signed_in,
+        post_as(
+            "PUT",
+            fixed("/api/v1/me/password"),
+            lambda w, which: {
+                "current_password": "not-the-password-at-all",
+                "new_password": unique("新口令-long-"),
+            },
+        ),
+        (403,),  # reached its own check: the wrong current password
+        False,
+    ),
+    "POST /api/v1/users/{user_id}/unlock": Entry(
+        roles("pmo"),
+        post(
+            lambda w, which: f"/api/v1/users/{w.extra['victim'].id}/unlock", lambda w, which: None
+        ),
+        (204,),
+        False,
+    ),
+    "GET /api/v1/login-throttles": Entry(
+        roles("pmo"), get(fixed("/api/v1/login-throttles")), per_bid=False
+    ),
+    "DELETE /api/v1/login-throttles/{throttle_id}": Entry(
+        roles("pmo"), _lift_throttle, (204,), False
+    ),
+    "GET /api/v1/security-policy": Entry(
+        roles("pmo"), get(fixed("/api/v1/security-policy")), per_bid=False
+    ),
+    "PATCH /api/v1/security-policy": Entry(
+        roles("pmo"),
+        patch(fixed("/api/v1/security-policy"), lambda: {"revoke_tokens_on_password_change": True}),
+        per_bid=False,
     ),
     "DELETE /api/v1/tokens/{token_id}": Entry(own_or_pmo(404), _revoke_token, (204,)),
     # baselines
@@ -878,6 +946,7 @@ def world(app: Any) -> Iterator[World]:
                 role=role,
                 org_unit_id=org_unit_id,
                 person_id=person.id,
+                password=MATRIX_PASSWORD,
             )
             token = issue_token(session, user)
             session.commit()
@@ -891,7 +960,8 @@ def world(app: Any) -> Iterator[World]:
                 headers={"Authorization": f"Bearer {token}"},
             )
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    # its own client address: the matrix's sign-in failures count against no other module
+    with TestClient(app, raise_server_exceptions=False, client=("192.0.2.13", 50000)) as client:
         pmo = make_user("pmo")
         w = World(client, {"pmo": pmo}, {}, {}, {})
         w.extra["session_factory"] = app.state.session_factory
@@ -949,6 +1019,8 @@ def world(app: Any) -> Iterator[World]:
             w.post(f"/api/v1/bids/{w.closed_bids[which]['id']}/close-out", {"outcome": "won"})
         w.extra["calendar"] = w.post("/api/v1/calendars", {"name": unique("矩阵日历")})["id"]
         w.extra["person"] = w.person()["id"]
+        # the PMO's acceptance past lead-in: through it the cast reads the own account
+        w.extra["accepted"] = w.bid_like("own", stage="goals")
         _cast_accounts(w, account["id"], other_unit["id"], other_lead.person_id)
         _hold_bids(w, account["id"])
         w.extra["gate_item"] = {which: _first_gate_item(w, which) for which in WHICH}
@@ -1064,3 +1136,250 @@ def test_authorization(world: World, operation: str) -> None:
             elif response.status_code >= 400:
                 assert response.headers["content-type"].startswith("application/problem+json")
     assert not wrong, f"{operation}:\n" + "\n".join(wrong)
+
+
+# --- who can see what: every path that changes it ----------------------------------------------
+#
+# An account's relationship data is read through a relationship the organisation granted (a bid
+# the PMO accepted past lead-in, ``app/accounts/access.py``), never through a write the caller
+# makes alone. Each path below starts from a fresh account with one stakeholder that the cast
+# cannot read, walks the path, and checks who reads the account's stakeholders afterwards.
+
+CAST = ("lead", "member", "viewer")
+
+
+def _fresh_account(w: World) -> int:
+    account = w.post("/api/v1/accounts", {"name": unique("授权客户")})
+    body = {"name": unique("董事长"), "decision_role": "decision_maker"}
+    w.post(f"/api/v1/accounts/{account['id']}/stakeholders", body)
+    return int(account["id"])
+
+
+def _reads(w: World, account_id: int) -> dict[str, int]:
+    path = f"/api/v1/accounts/{account_id}/stakeholders"
+    return {role: w.client.get(path, headers=w.users[role].headers).status_code for role in CAST}
+
+
+def _as(w: World, role: str, method: str, path: str, body: Any = None, etag_of: str = "") -> Any:
+    headers = dict(w.users[role].headers)
+    if etag_of:
+        headers["If-Match"] = w.etag(etag_of)
+    return w.client.request(method, path, json=body, headers=headers)
+
+
+def _lead_bid(w: World, account_id: int, **fields: Any) -> Any:
+    """The cast's lead opens a bid of the own org unit on the account, as themselves."""
+    body = {
+        "account_id": account_id,
+        "org_unit_id": w.bids["own"]["org_unit_id"],
+        "title": unique("自开投标 "),
+        "start_date": "2027-01-04",
+        **fields,
+    }
+    return _as(w, "lead", "POST", "/api/v1/bids", body)
+
+
+def _on_team(w: World, bid_id: int) -> dict[str, Any]:
+    body = {"person_id": w.users["member"].person_id, "kam_role": "sales_rep"}
+    return w.post(f"/api/v1/bids/{bid_id}/team", body)
+
+
+def _review(w: World, bid: dict[str, Any], decision: str, **fields: Any) -> None:
+    path = f"/api/v1/bids/{bid['id']}"
+    stage = w.client.get(path, headers=w.pmo).json()["stage"]
+    response = w.client.post(
+        f"{path}/gates/{stage}/review",
+        json={"decision": decision, **fields},
+        headers={**w.pmo, "If-Match": w.etag(path)},
+    )
+    assert response.status_code in (200, 201), f"setup review: {response.text}"
+
+
+NONE = {"lead": 403, "member": 403, "viewer": 403}
+ALL = {"lead": 200, "member": 200, "viewer": 200}
+
+
+def _lead_opens_a_bid(w: World, account_id: int) -> dict[str, int]:
+    created = _lead_bid(w, account_id)
+    assert created.status_code == 201, created.text
+    _on_team(w, created.json()["id"])
+    return NONE
+
+
+def _lead_opens_a_bid_past_lead_in(w: World, account_id: int) -> dict[str, int]:
+    """Whether a lead may pick a stage at all is the gates' business; it never grants."""
+    created = _lead_bid(w, account_id, stage="plan")
+    assert created.status_code in (201, 403, 422), created.text
+    return NONE
+
+
+def _lead_imports_onto_the_account(w: World, account_id: int) -> dict[str, int]:
+    plan = {"name": "导入", "start": "2027-01-04", "tasks": [{"id": "a", "name": "甲"}]}
+    files = {"file": ("plan.json", json.dumps(plan), "application/json")}
+    data = {"account_id": str(account_id), "org_unit_id": str(w.bids["own"]["org_unit_id"])}
+    response = w.client.post(
+        "/api/v1/bids/import", files=files, data=data, headers=w.users["lead"].headers
+    )
+    assert response.status_code == 201, response.text
+    return NONE
+
+
+def _lead_repoints_an_accepted_bid(w: World, account_id: int) -> dict[str, int]:
+    bid = w.bid_like("own", stage="goals")
+    path = f"/api/v1/bids/{bid['id']}"
+    moved = _as(w, "lead", "PATCH", path, {"account_id": account_id}, etag_of=path)
+    assert moved.status_code == 403, moved.text
+    assert w.client.get(path, headers=w.pmo).json()["account_id"] == bid["account_id"]
+    return NONE
+
+
+def _lead_repoints_a_new_bid(w: World, account_id: int) -> dict[str, int]:
+    created = _lead_bid(w, int(w.bids["own"]["account_id"]))
+    assert created.status_code == 201, created.text
+    path = f"/api/v1/bids/{created.json()['id']}"
+    moved = _as(w, "lead", "PATCH", path, {"account_id": account_id}, etag_of=path)
+    assert moved.status_code == 403, moved.text
+    return NONE
+
+
+def _lead_moves_the_stage(w: World, account_id: int) -> dict[str, int]:
+    created = _lead_bid(w, account_id)
+    assert created.status_code == 201, created.text
+    path = f"/api/v1/bids/{created.json()['id']}"
+    moved = _as(w, "lead", "PATCH", path, {"stage": "goals"}, etag_of=path)
+    assert moved.status_code in (200, 403), moved.text
+    return NONE
+
+
+def _pmo_accepts_the_lead_in_gate(w: World, account_id: int) -> dict[str, int]:
+    created = _lead_bid(w, account_id)
+    assert created.status_code == 201, created.text
+    _on_team(w, created.json()["id"])
+    _review(w, created.json(), "approve", override_reason="矩阵授权")
+    return ALL
+
+
+def _pmo_opens_a_bid_past_lead_in(w: World, account_id: int) -> dict[str, int]:
+    bid = w.bid_like("own", stage="strategy")
+    path = f"/api/v1/bids/{bid['id']}"
+    response = w.client.patch(
+        path, json={"account_id": account_id}, headers={**w.pmo, "If-Match": w.etag(path)}
+    )
+    assert response.status_code == 200, response.text
+    return ALL
+
+
+def _pmo_moves_an_accepted_bid(w: World, account_id: int) -> dict[str, int]:
+    return _pmo_opens_a_bid_past_lead_in(w, account_id)
+
+
+def _pmo_moves_a_lead_in_bid(w: World, account_id: int) -> dict[str, int]:
+    bid = w.bid_like("own")
+    path = f"/api/v1/bids/{bid['id']}"
+    response = w.client.patch(
+        path, json={"account_id": account_id}, headers={**w.pmo, "If-Match": w.etag(path)}
+    )
+    assert response.status_code == 200, response.text
+    return NONE
+
+
+def _pmo_sends_it_back_to_lead_in(w: World, account_id: int) -> dict[str, int]:
+    created = _lead_bid(w, account_id)
+    assert created.status_code == 201, created.text
+    _on_team(w, created.json()["id"])
+    _review(w, created.json(), "approve", override_reason="矩阵授权")
+    assert _reads(w, account_id) == ALL
+    _review(w, created.json(), "send_back", comment="退回", to_stage="lead_in")
+    return NONE
+
+
+def _lead_adds_a_member_to_an_accepted_bid(w: World, account_id: int) -> dict[str, int]:
+    bid = w.post(
+        "/api/v1/bids",
+        {
+            "account_id": account_id,
+            "org_unit_id": w.bids["other"]["org_unit_id"],  # not the viewer's unit
+            "title": unique("已受理 "),
+            "start_date": "2027-01-04",
+            "stage": "analysis",
+            "lead_id": w.users["lead"].person_id,
+        },
+    )
+    assert _reads(w, account_id) == {"lead": 200, "member": 403, "viewer": 403}
+    body = {"person_id": w.users["member"].person_id, "kam_role": "presales_consultant"}
+    added = _as(w, "lead", "POST", f"/api/v1/bids/{bid['id']}/team", body)
+    assert added.status_code == 201, added.text
+    assert _reads(w, account_id) == {"lead": 200, "member": 200, "viewer": 403}
+    member = added.json()
+    removed = w.client.delete(
+        f"/api/v1/team-members/{member['id']}",
+        headers={**w.users["lead"].headers, "If-Match": f'W/"{member["version"]}"'},
+    )
+    assert removed.status_code == 204, removed.text
+    return {"lead": 200, "member": 403, "viewer": 403}
+
+
+def _lead_moves_an_accepted_bid_to_the_viewers_unit(w: World, account_id: int) -> dict[str, int]:
+    bid = w.post(
+        "/api/v1/bids",
+        {
+            "account_id": account_id,
+            "org_unit_id": w.bids["other"]["org_unit_id"],
+            "title": unique("他部已受理 "),
+            "start_date": "2027-01-04",
+            "stage": "analysis",
+            "lead_id": w.users["lead"].person_id,
+        },
+    )
+    path = f"/api/v1/bids/{bid['id']}"
+    body = {"org_unit_id": w.bids["own"]["org_unit_id"]}
+    moved = _as(w, "lead", "PATCH", path, body, etag_of=path)
+    assert moved.status_code == 403, moved.text
+    return {"lead": 200, "member": 403, "viewer": 403}
+
+
+def _lead_adds_a_member_to_a_new_bid(w: World, account_id: int) -> dict[str, int]:
+    created = _lead_bid(w, account_id)
+    assert created.status_code == 201, created.text
+    body = {"person_id": w.users["member"].person_id, "kam_role": "presales_consultant"}
+    added = _as(w, "lead", "POST", f"/api/v1/bids/{created.json()['id']}/team", body)
+    assert added.status_code == 201, added.text
+    return NONE
+
+
+GRANT_PATHS: dict[str, Callable[[World, int], dict[str, int]]] = {
+    "lead opens a bid on the account": _lead_opens_a_bid,
+    "lead opens a bid past lead-in": _lead_opens_a_bid_past_lead_in,
+    "lead imports a plan onto the account": _lead_imports_onto_the_account,
+    "lead re-points an accepted bid (403)": _lead_repoints_an_accepted_bid,
+    "lead re-points a new bid (403)": _lead_repoints_a_new_bid,
+    "lead moves the stage of their bid": _lead_moves_the_stage,
+    "PMO approves the lead-in gate": _pmo_accepts_the_lead_in_gate,
+    "PMO moves an accepted bid onto the account": _pmo_moves_an_accepted_bid,
+    "PMO moves a lead-in bid onto the account": _pmo_moves_a_lead_in_bid,
+    "PMO sends the bid back to lead-in": _pmo_sends_it_back_to_lead_in,
+    "lead adds and removes a member on an accepted bid": _lead_adds_a_member_to_an_accepted_bid,
+    "lead adds a member to a lead-in bid": _lead_adds_a_member_to_a_new_bid,
+    "lead moves an accepted bid to the viewer's unit (403)": (
+        _lead_moves_an_accepted_bid_to_the_viewers_unit
+    ),
+}
+
+
+@pytest.mark.parametrize("path", sorted(GRANT_PATHS))
+def test_grants(world: World, path: str) -> None:
+    """After the path, the cast reads the account's people exactly as the organisation
+    granted; a write the caller makes alone grants nothing."""
+    account_id = _fresh_account(world)
+    assert _reads(world, account_id) == NONE
+    expected = GRANT_PATHS[path](world, account_id)
+    assert _reads(world, account_id) == expected
+    edit = _as(
+        world,
+        "lead",
+        "PATCH",
+        f"/api/v1/accounts/{account_id}",
+        {"tier": "standard"},
+        etag_of=f"/api/v1/accounts/{account_id}",
+    )
+    assert edit.status_code == 403, "only the PMO edits an account, whatever the lead may read"

@@ -50,8 +50,10 @@ def test_token_is_stored_hashed(client, make_user, db_session):
 
 
 def test_issue_a_new_token(client, make_user):
-    user = make_user("lead")
-    response = client.post("/api/v1/tokens", json={"name": "ci", "days": 1}, headers=user.headers)
+    """Minting needs a fresh sign-in: a bearer token sends its user's password (issue 13)."""
+    user = make_user("lead", password="correct horse 电池 staple")
+    body = {"name": "ci", "days": 1, "password": "correct horse 电池 staple"}
+    response = client.post("/api/v1/tokens", json=body, headers=user.headers)
     assert response.status_code == 201
     new = {"Authorization": f"Bearer {response.json()['token']}"}
     assert client.get("/api/v1/me", headers=new).json()["id"] == user.id

@@ -34,6 +34,7 @@ STORED_IN: dict[str, tuple[str, dict[str, str]] | None] = {
     "ExchangeRateCreate": ("ExchangeRateRow", {}),
     "GateReviewCreate": ("GateReview", {}),
     "MoveToApply": None,
+    "PasswordChange": None,  # only its argon2 hash is stored (users.password_hash)
     "ProposalRequest": None,
     "RestoreRequest": None,
     "ScheduleRead": None,

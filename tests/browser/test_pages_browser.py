@@ -164,3 +164,29 @@ def test_finance_page(logged_in, live_server):
     assert "Finance" in page.locator("h1").inner_text()
     screenshot(page, "finance")
     assert watched.errors == [] and watched.dialogs == []
+
+
+def test_a_throttled_login_says_when_to_try_again(browser, live_server):
+    """Issue 13: past 5 failures of one username from one address the page answers 429 and
+    says, in both languages, how long to wait and that the PMO can unlock (a made-up username,
+    so the other tests' sign-ins are not backed off)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    statuses = []
+    for _ in range(6):
+        page.goto(f"{live_server.url}/login")
+        page.fill("input[name=username]", "nobody-throttled")
+        page.fill("input[name=password]", "wrong password")
+        with page.expect_response(
+            lambda r: r.url.endswith("/login") and r.request.method == "POST"
+        ) as answer:
+            page.click("button[type=submit]")
+        statuses.append(answer.value.status)
+    assert statuses == [401] * 5 + [429]
+    assert int(answer.value.headers["retry-after"]) >= 1
+    alert = page.locator("[role=alert]")
+    assert alert.count() == 1
+    text = alert.inner_text()
+    assert "Too many failed sign-ins" in text and "登录失败次数过多" in text and "PMO" in text
+    screenshot(page, "login-throttled")
+    context.close()
