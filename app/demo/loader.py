@@ -34,6 +34,7 @@ from app.demo.pmo_history import load_pmo_history
 from app.orgs.models import OrgUnit, Person
 from app.orgs.service import create_org_unit, create_person
 from app.tasks.models import Task
+from app.tasks.scheduling import recompute
 from wbs.decompose import Decomposition
 from wbs.money import to_money
 
@@ -213,7 +214,8 @@ def _bid(
                 "win_probability_percent": data.win_probability_percent,
                 "start_date": data.start_date,
                 "submission_deadline": data.submission_deadline,
-                "status_date": data.status_date,
+                # set once the plan made at the bid's start has its progress (below)
+                "status_date": None,
                 "pursuit_budget": data.pursuit_budget,
                 "lead_id": people[data.lead].id,
             },
@@ -226,10 +228,12 @@ def _bid(
             "product_lines": list(data.product_lines),
             "regions": list(data.regions),
         }
-        result = plan_bid(session, bid, options)
+        result = plan_bid(session, bid, options)  # the plan as made when the bid started
         _progress(result, data)
         rows = save_decomposition(session, None, bid, result)
         _costs(session, bid, data, result, rows)
+        bid.status_date = data.status_date
+        recompute(session, bid)
     return bid
 
 

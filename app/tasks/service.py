@@ -31,6 +31,7 @@ from app.orgs.models import Person
 from app.settings import get_settings
 from app.tasks.models import BudgetLine, Dependency, Task
 from app.tasks.scheduling import recompute
+from wbs.decompose import SUBMISSION_CODE
 from wbs.plan import Plan
 
 JOURNALED_TASK_FIELDS = (
@@ -99,6 +100,10 @@ def add_plan(
         kind = "summary" if task.is_summary else ("milestone" if task.is_milestone else "task")
         constraint = task.constraint
         owner = int(task.owner) if task.owner and task.owner.isdigit() else None
+        template_code = str(task.extra.get("template_code") or "")[:100] or None
+        deadline = as_date(task.deadline)
+        if template_code == SUBMISSION_CODE and deadline == bid.submission_deadline:
+            deadline = None  # the bid's submission deadline, not one of the task's own
         rows[task.id] = Task(
             bid_id=bid.id,
             position=position,
@@ -112,7 +117,8 @@ def add_plan(
             actual_start=as_date(task.actual_start),
             actual_finish=as_date(task.actual_finish),
             percent_complete=max(0, min(100, round(task.percent_complete))),
-            deadline=as_date(task.deadline),
+            deadline=deadline,
+            template_code=template_code,
         )
     session.add_all(rows.values())
     session.flush()
