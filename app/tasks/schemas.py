@@ -25,6 +25,9 @@ Difficulty = Annotated[int, Field(ge=1, le=5)]
 Position = Annotated[int, Field(ge=0, le=1_000_000)]
 PlanDate = Annotated[dt.date, Field(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))]
 Budget = Annotated[dict[CostCategory, MoneyIn], Field(max_length=6)]
+# the template element a task stands for; "execution.submission" marks the submission
+# milestone, which the bid's submission deadline caps
+TemplateCode = Annotated[str, Field(max_length=100, pattern=r"^[a-z0-9_.-]+$")]
 
 
 class TaskCreate(Input):
@@ -40,6 +43,7 @@ class TaskCreate(Input):
     constraint_type: ConstraintName | None = None
     constraint_date: PlanDate | None = None
     deadline: PlanDate | None = None
+    template_code: TemplateCode | None = None
     actual_start: PlanDate | None = None
     actual_finish: PlanDate | None = None
     percent_complete: Percent = 0
@@ -59,6 +63,7 @@ class TaskUpdate(Input):
     constraint_type: ConstraintName | None = None
     constraint_date: PlanDate | None = None
     deadline: PlanDate | None = None
+    template_code: TemplateCode | None = None
     actual_start: PlanDate | None = None
     actual_finish: PlanDate | None = None
     percent_complete: Percent | None = None
@@ -81,6 +86,7 @@ class TaskRead(ORMModel):
     constraint_type: str | None
     constraint_date: dt.date | None
     deadline: dt.date | None
+    template_code: str | None = None
     actual_start: dt.date | None
     actual_finish: dt.date | None
     percent_complete: int
