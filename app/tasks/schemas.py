@@ -100,7 +100,10 @@ class TaskRead(ORMModel):
     free_float_days: int | None
     critical: bool
     driving_predecessor_id: int | None
+    # by cost category; a summary's are the sums of its leaves (and its own lines)
     budget: dict[str, Decimal] = Field(default_factory=dict)
+    actual: dict[str, Decimal] = Field(default_factory=dict)
+    remaining: dict[str, Decimal] = Field(default_factory=dict)  # budget - committed - actual
     version: int
     schedule_diff: dict[str, Any] | None = None
 
@@ -140,6 +143,10 @@ class ScheduleTaskRead(ORMModel):
     free_float: int | None
     critical: bool
     driving_predecessor: int | None
+    # rolled up by cost category like the task API's (a summary: the sums of its leaves)
+    budget: dict[str, Decimal] = Field(default_factory=dict)
+    actual: dict[str, Decimal] = Field(default_factory=dict)
+    remaining: dict[str, Decimal] = Field(default_factory=dict)
 
 
 class ScheduleRead(Input):
