@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class Health(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         self.send_response(200 if self.path == "/api/v1/health" else 404)
         self.end_headers()
 
