@@ -92,9 +92,10 @@ class MilestoneSlip:
 class BidPerformance:
     """CPI and SPI of one open bid at its status date (``None``: not defined yet).
 
-    ``planned_value`` is the PV behind the SPI and ``progress_reported`` whether the bid has a
-    status date at all: with no work planned by then (PV 0), or no progress ever reported,
-    there is no SPI to judge (an EV of 0 then says nothing about the schedule).
+    ``planned_value`` is the PV behind the SPI (None: the bid has no budgeted plan) and
+    ``progress_reported`` whether the bid has a status date at all: with no work planned by
+    then (PV 0), or no progress ever reported, there is no SPI to judge (an EV of 0 then says
+    nothing about the schedule).
     """
 
     bid_id: int
@@ -183,11 +184,11 @@ def index_points(value: Decimal | None) -> int:
 
 def spi_not_judged(bid: BidPerformance) -> HealthReason | None:
     """Why the bid's SPI is not judged (a reason of 0 points), or None when it is."""
-    if not bid.progress_reported:
-        zh, en = "尚未报告进度（无状态日期）", "no progress reported yet (no status date)"
-    elif bid.planned_value is not None and bid.planned_value == 0:
+    if bid.spi is None and bid.planned_value is not None and bid.planned_value == 0:
         zh = "状态日期前尚无计划工作（计划价值 PV 为 0）"
         en = "nothing was planned to be done by its status date (planned value 0)"
+    elif bid.spi is not None and not bid.progress_reported:
+        zh, en = "尚未报告进度（无状态日期）", "no progress reported yet (no status date)"
     else:
         return None
     return HealthReason(

@@ -93,7 +93,7 @@ def bid_performance(session: Session, bid: Bid, units: dict[int, OrgUnit]) -> Bi
         bid.title,
         figures.cpi if figures is not None else None,
         figures.spi if figures is not None else None,
-        planned_value=figures.pv if figures is not None else None,
+        planned_value=figures.pv if figures is not None and figures.bac > 0 else None,
         progress_reported=bid.status_date is not None,
     )
 

@@ -109,6 +109,8 @@ class BidData:
     # the status date (on-track progress otherwise)
     re_estimated: tuple[tuple[str, int], ...] = ()
     behind: tuple[tuple[str, int], ...] = ()
+    # the deadline the plan was made for, when the customer moved it since
+    deadline_moved_from: date | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -558,7 +560,7 @@ BIDS = (
         65,
         Decimal("950000"),
         _d("2026-08-17"),
-        _d("2027-01-15"),
+        _d("2027-01-08"),
         _d("2026-11-27"),
         "wu",
         _DL_TEAM_LI,
@@ -566,6 +568,8 @@ BIDS = (
         ("华南",),
         Decimal("0.97"),
         5,
+        # late: the grid company brought the deadline forward a week after the plan was made
+        deadline_moved_from=_d("2027-01-15"),
     ),
     BidData(
         "天衡新能源200MW光伏电站升压站EPC",

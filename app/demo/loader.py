@@ -215,7 +215,7 @@ def _bid(
                 "value": data.value,
                 "win_probability_percent": data.win_probability_percent,
                 "start_date": data.start_date,
-                "submission_deadline": data.submission_deadline,
+                "submission_deadline": data.deadline_moved_from or data.submission_deadline,
                 # set once the plan made at the bid's start has its progress (below)
                 "status_date": None,
                 "pursuit_budget": data.pursuit_budget,
@@ -235,6 +235,9 @@ def _bid(
         rows = save_decomposition(session, None, bid, result)
         _costs(session, bid, data, result, rows)
         _re_estimate(session, bid, data, result, rows)
+        if bid.submission_deadline != data.submission_deadline:  # the customer moved it
+            changed = {"submission_deadline": data.submission_deadline}
+            apply_changes(session, None, bid, changed, bid_id=bid.id)
         bid.status_date = data.status_date
         recompute(session, bid)
     return bid

@@ -121,6 +121,7 @@ LATE_ON_PURPOSE = {
     "东海地铁5号线综合监控系统集成项目": "behind",  # solution design behind at the status date
     "鸿远建设塔式起重机集中采购（2027年度）": "re_estimated",  # technical volume re-estimated
     "西江港岸电系统改造": "too_tight",  # the template's work does not fit the deadline
+    "南岭电网2027年110kV变压器框架招标": "moved",  # the customer brought the deadline forward
 }
 
 
@@ -163,8 +164,11 @@ def test_the_demo_portfolio_looks_real(client, demo):
             assert bid_data.behind
         elif reason == "re_estimated":
             assert bid_data.re_estimated
+        elif reason == "moved":
+            assert bid_data.deadline_moved_from > bid_data.submission_deadline
+            assert late[title]["planned_finish"] <= bid_data.deadline_moved_from.isoformat()
         else:  # the decomposer could not fit the plan: no stretch was possible
-            assert not bid_data.behind and not bid_data.re_estimated
+            assert not (bid_data.behind or bid_data.re_estimated or bid_data.deadline_moved_from)
     on_time = [bid for bid in demo_bids(client, token) if bid["status"] == "open"]
     assert len(on_time) - len(late) > len(late)  # most open bids are on track
     # bids in execution (much of their work done) carry a critical path of well under half
