@@ -85,3 +85,7 @@ def test_submission_deadline_makes_the_milestone_and_its_drivers_late_not_the_wo
         "2027-05-14: 10 working days late"
     ]
     assert schedule["project_finish"] > "2027-05-28"  # no project deadline: no warning for it
+    # the bid's Gantt still draws the submission deadline
+    figure = client.get(f"/api/v1/bids/{bid['id']}/gantt", headers=pmo.headers).json()
+    lines = [shape for shape in figure["layout"]["shapes"] if shape.get("name")]
+    assert any(shape["name"].startswith("Submission deadline") for shape in lines)
