@@ -34,10 +34,13 @@ system-deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# The demo's output (its last line: the API tokens) is kept in .venv/demo-output.txt; once the
+# server answers, app.welcome prints the URL, the demo users, their password and the tokens.
 run: install-runtime
 	$(BIN)/kampmo db upgrade
-	$(BIN)/kampmo demo > /dev/null
-	$(BIN)/kampmo serve --host $(HOST) --port $(PORT)
+	$(BIN)/kampmo demo > $(VENV)/demo-output.txt
+	$(BIN)/python -m app.welcome $(VENV)/demo-output.txt http://$(HOST):$(PORT) & \
+	exec $(BIN)/kampmo serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check app wbs gantt tests alembic

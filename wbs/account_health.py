@@ -15,7 +15,9 @@ slipping            per customer-facing milestone finishing later than its      
                     baseline: 5, plus 1 per started week (7 calendar days) of
                     slip, at most 10 per milestone
 performance         per open bid and per index (CPI, SPI): below 0.80: 15,      30
-                    below 0.90: 10, below 0.95: 5
+                    below 0.90: 10, below 0.95: 5; no SPI is judged for a bid
+                    with nothing planned by its status date (PV 0) or with no
+                    status date yet (a 0-point reason says so)
 contact             per decision-maker: never contacted 20; last contact more   40
                     than ``contact_days`` (default 30) days before the day of
                     assessment: 15
@@ -88,12 +90,20 @@ class MilestoneSlip:
 
 @dataclass(frozen=True, slots=True)
 class BidPerformance:
-    """CPI and SPI of one open bid at its status date (``None``: not defined yet)."""
+    """CPI and SPI of one open bid at its status date (``None``: not defined yet).
+
+    ``planned_value`` is the PV behind the SPI (None: the bid has no budgeted plan) and
+    ``progress_reported`` whether the bid has a status date at all: with no work planned by
+    then (PV 0), or no progress ever reported, there is no SPI to judge (an EV of 0 then says
+    nothing about the schedule).
+    """
 
     bid_id: int
     title: str
     cpi: Decimal | None = None
     spi: Decimal | None = None
+    planned_value: Decimal | None = None
+    progress_reported: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,13 +182,36 @@ def index_points(value: Decimal | None) -> int:
     return next((points for limit, points in INDEX_STEPS if value < limit), 0)
 
 
+def spi_not_judged(bid: BidPerformance) -> HealthReason | None:
+    """Why the bid's SPI is not judged (a reason of 0 points), or None when it is."""
+    if bid.spi is None and bid.planned_value is not None and bid.planned_value == 0:
+        zh = "状态日期前尚无计划工作（计划价值 PV 为 0）"
+        en = "nothing was planned to be done by its status date (planned value 0)"
+    elif bid.spi is not None and not bid.progress_reported:
+        zh, en = "尚未报告进度（无状态日期）", "no progress reported yet (no status date)"
+    else:
+        return None
+    return HealthReason(
+        "spi_not_judged",
+        f"投标「{bid.title}」{zh}，不评进度绩效指数 SPI",
+        f"Bid '{bid.title}': {en}, so there is no SPI to judge",
+        0,
+        bid_id=bid.bid_id,
+    )
+
+
 def performance_reasons(bids: Iterable[BidPerformance]) -> list[HealthReason]:
     reasons = []
     for bid in bids:
+        not_judged = spi_not_judged(bid)
+        if not_judged is not None:
+            reasons.append(not_judged)
         for code, label_zh, label_en, value in (
             ("cpi_low", "成本绩效指数 CPI", "cost performance index CPI", bid.cpi),
             ("spi_low", "进度绩效指数 SPI", "schedule performance index SPI", bid.spi),
         ):
+            if code == "spi_low" and not_judged is not None:
+                continue
             points = index_points(value)
             if points:
                 shown = f"{value:.2f}"

@@ -34,7 +34,8 @@ The rules
   start no earlier than the status date.
 - Total float = LS - ES (with ES the later of the scheduled start and what the links require);
   free float = the least slack to any successor's early start (to the project finish for tasks
-  without successors), between 0 and the total float. ``critical`` = total float <= 0.
+  without successors), between 0 and the total float. ``critical`` = total float <= 0 and
+  not finished (no actual finish: finished work cannot delay anything, as in MS Project).
 - Summary tasks roll up their leaf descendants (min start, max finish); links on summaries apply
   to each leaf below them.
 - Task calendars (``task.calendar``): such a task's duration, dates and floats count on its own
@@ -270,6 +271,11 @@ def leaf_tasks(plan: Plan, network: CompiledNetwork) -> list[Task]:
         return plan.tasks
     tasks = plan.task_index()
     return [tasks[task_id] for task_id in network.ids]
+
+
+def _finished(task: Task) -> bool:
+    """Finished work (an actual finish, or 100 % complete) is never critical."""
+    return task.actual_finish is not None or task.percent_complete >= 100
 
 
 def _has_progress(task: Task) -> bool:
@@ -957,7 +963,7 @@ def build_schedule(
                 plain[3][number],
                 total_float,
                 free[number],
-                total_float <= 0,
+                total_float <= 0 and not _finished(task),
                 ids[sources[link]] if link >= 0 else None,
                 start_index,
                 start_index + length,
@@ -968,7 +974,9 @@ def build_schedule(
                 dict(task.resources) if task.resources else {},
             )
             if total_float < 0 and task.deadline is not None:
-                warnings.append(_negative_float_warning(task, rows[task_id], total_float, plan))
+                warning = _limit_warning(task, rows[task_id], total_float, plan, axis)
+                if warning is not None:
+                    warnings.append(warning)
             continue
         shown_start = start_index
         start_by_finish = finish_by_start = False
@@ -1032,7 +1040,7 @@ def build_schedule(
             *dates,
             total_float,
             free[number],
-            total_float <= 0,
+            total_float <= 0 and not _finished(task),
             ids[sources[link]] if link >= 0 else None,
             start_index,
             start_index + length,
@@ -1044,7 +1052,9 @@ def build_schedule(
         )
         rows[task_id] = row
         if total_float < 0 and _has_limit(task):
-            warnings.append(_negative_float_warning(task, row, total_float, plan))
+            warning = _limit_warning(task, row, total_float, plan, axis)
+            if warning is not None:
+                warnings.append(warning)
     _roll_up_summaries(plan, rows, converter)
     ordered = [rows[task.id] for task in plan.tasks if task.id in rows]
     leaf_rows = [rows[task_id] for task_id in network.ids]
@@ -1059,7 +1069,7 @@ def build_schedule(
             warnings.append(
                 f"the project finishes {_text(converter.at(result.project_finish, True))}, after "
                 f"its deadline {_text(plan.finish_deadline)}: "
-                f"{result.project_finish - deadline} {plan.unit}s late"
+                f"{_units(result.project_finish - deadline, plan.unit)} late"
             )
     if axis.calendar is not None:
         warnings.extend(axis.calendar.warnings)
@@ -1120,19 +1130,39 @@ def _finish_constrained(task: Task) -> bool:
     )
 
 
-def _negative_float_warning(task: Task, row: TaskSchedule, total: int, plan: Plan) -> str:
-    limits = []
+def _limit_warning(
+    task: Task, row: TaskSchedule, total: int, plan: Plan, axis: TimeAxis
+) -> str | None:
+    """What a task with negative float and a limit of its own says, when it is true.
+
+    A task that misses its own deadline says when it finishes and by how much it is late; a
+    date constraint that forces negative float is named. A task that meets its own deadline
+    and has negative float only because of what comes after it says nothing here: the limit
+    it cannot meet is a successor's (or the project's), and that one warns.
+    """
     if task.deadline is not None:
-        limits.append(f"deadline {_text(task.deadline)}")
-    if task.constraint is not None and task.constraint.type != ConstraintType.ASAP:
-        limits.append(f"constraint {task.constraint.type} {_text(task.constraint.date)}")
-    if plan.finish_deadline is not None:
-        limits.append(f"project deadline {_text(plan.finish_deadline)}")
-    reason = ", ".join(limits) or "a successor's constraint or deadline"
+        late = row.early_finish_index - axis.index(task.deadline, finish=True)
+        if late > 0:
+            return (
+                f"task {task.id} ({task.name}) finishes {_text(row.early_finish)}, after its "
+                f"deadline {_text(task.deadline)}: {_units(late, plan.unit)} late"
+            )
+    if task.constraint is None or task.constraint.type in (
+        ConstraintType.ASAP,
+        ConstraintType.ALAP,
+    ):
+        return None
     return (
-        f"task {task.id} ({task.name}) cannot meet {reason}: it finishes {_text(row.finish)}, "
+        f"task {task.id} ({task.name}) cannot meet constraint {task.constraint.type} "
+        f"{_text(task.constraint.date)}: it finishes {_text(row.finish)}, "
         f"total float {total} {plan.unit}s"
     )
+
+
+def _units(count: int, unit: str) -> str:
+    """``3 working days``, ``1 working day``, ``5 periods``, ``90 working minutes``."""
+    name = unit if count == 1 else f"{unit}s"
+    return f"{count} {name}" if unit == "period" else f"{count} working {name}"
 
 
 def _text(value: Any) -> str:
@@ -1187,7 +1217,7 @@ def _roll_up_summaries(plan: Plan, rows: dict[str, TaskSchedule], dates: _Dates)
             late_finish=late_last.late_finish,
             total_float=total,
             free_float=min(r.free_float for r in parts),
-            critical=total <= 0,
+            critical=any(r.critical for r in parts),
             driving_predecessor=None,
             early_start_index=first.early_start_index,
             early_finish_index=last.early_finish_index,

@@ -34,7 +34,7 @@ How the plan is made
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -44,7 +44,7 @@ from wbs.budget import BudgetSplit, WorkPackageWeights, cap_amounts, split_budge
 from wbs.cpm import TimeAxis
 from wbs.cpm import schedule as cpm_schedule
 from wbs.money import to_money
-from wbs.plan import CalendarSpec, Link, Plan, Task
+from wbs.plan import CalendarSpec, Link, Plan, PlanTime, Task
 from wbs.result import Schedule
 from wbs.templates import ElementDependency, Template, TemplateElement
 
@@ -117,6 +117,46 @@ class Decomposition:
 def template_id_for(kind: str, procurement: str) -> str:
     """The template for a bid kind and procurement type, e.g. ``kam-new-customer-tender``."""
     return f"kam-{kind.replace('_', '-')}-{procurement}"
+
+
+def as_bid_plan(plan: Plan, *, status_date: date | None, submission_deadline: date | None) -> Plan:
+    """``plan`` under a bid's scheduling rules: the one rule set behind a bid's saved schedule
+    and the decomposer's fit-to-deadline (``app.tasks.scheduling``), so that what a
+    decomposition promises is what the saved schedule then shows.
+
+    - The bid's status date is the plan's (progress; unstarted work starts no earlier).
+    - The submission deadline caps the **submission milestone** (the tasks decomposed from
+      ``execution.submission``, by ``task.extra["template_code"]``; its own earlier deadline,
+      if any, stays) and through the links what drives it. Work after submission (bid
+      opening, award, contract, close-out) floats against the project finish, or against a
+      deadline of its own. A plan without a submission milestone (an imported plan) is all
+      submission work: the deadline caps the project finish.
+
+    The tasks are not changed; those whose deadline differs are copies.
+    """
+    tasks = plan.tasks
+    finish_deadline = submission_deadline
+    if submission_deadline is not None:
+        capped = {
+            task.id
+            for task in tasks
+            if task.extra.get("template_code") == SUBMISSION_CODE and not task.is_summary
+        }
+        if capped:
+            finish_deadline = None
+            tasks = [
+                replace(task, deadline=_earlier(task.deadline, submission_deadline))
+                if task.id in capped
+                else task
+                for task in tasks
+            ]
+    return replace(plan, tasks=tasks, status_date=status_date, finish_deadline=finish_deadline)
+
+
+def _earlier(own: PlanTime | None, deadline: date) -> PlanTime:
+    if type(own) is date and own < deadline:
+        return own
+    return deadline
 
 
 def deadline_slack(plan: Plan, schedule: Schedule, task_id: str, deadline: date) -> int:

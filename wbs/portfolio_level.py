@@ -28,7 +28,8 @@ working-day start, duration, total float and the people they book) and answers t
   ``delay_lower_priority`` when another bid's work (or what pushed it) held it back,
   ``delay_own_bid`` when its own bid's work alone did. A bid finishing later than before and
   after its submission deadline carries a :class:`DeadlineBreach` (calendar and working days
-  late). A higher-priority bid is never delayed for a lower one, and no movable work is left
+  late; with a ``submission_task_id``, the submission milestone's finish counts, not work after
+  it). A higher-priority bid is never delayed for a lower one, and no movable work is left
   over capacity: ``remaining`` is what fixed work alone causes (or a booking larger than its
   person's capacity). Nothing is applied: the proposal is a list of moves (task, old start,
   new start, reason).
@@ -106,6 +107,9 @@ class BidSchedule:
     tasks: tuple[ScheduledTask, ...]
     links: tuple[StartLink, ...] = ()
     calendar: WorkCalendar | None = None  # None: Mon-Fri
+    # the submission milestone, which the submission deadline caps (work after submission
+    # runs past it); None: the deadline caps the bid's finish
+    submission_task_id: str | None = None
 
     @property
     def priority(self) -> float:
@@ -489,7 +493,7 @@ def propose_leveling(portfolio: Portfolio) -> LevelingProposal:
     predecessors = _predecessors(bids)
     _place_milestones_after_their_predecessors(bids, predecessors)
     originals = {id(task): task.start for bid in bids for task in bid.tasks}
-    original_finish = {id(bid): bid.finish for bid in bids}
+    original_finish = {id(bid): _due_end(bid) for bid in bids}
     _fix_predecessors_of_fixed_work(bids, predecessors)
     booked = _Grid(grid.capacities, grid.names)
     for bid in bids:
@@ -667,16 +671,33 @@ def _moves(
     return tuple(moves)
 
 
+def _submission(bid: _Bid) -> _Task | None:
+    wanted = bid.source.submission_task_id
+    return next((task for task in bid.tasks if task.source.id == wanted), None) if wanted else None
+
+
+def _due_end(bid: _Bid) -> int:
+    """Where what the submission deadline caps ends (exclusive): the submission milestone,
+    else the whole bid."""
+    task = _submission(bid)
+    if task is None:
+        return bid.finish
+    # a milestone reached by a finish sits one position after its date (see
+    # ``_place_milestones_after_their_predecessors``): it ends where it starts
+    return task.start + task.source.duration_days
+
+
 def _breaches(bids: Sequence[_Bid], original_finish: dict[int, int]) -> tuple[DeadlineBreach, ...]:
     breaches = []
     for bid in sorted(bids, key=lambda b: b.source.id):
         deadline = bid.source.submission_deadline
-        if deadline is None or bid.finish <= original_finish[id(bid)]:
+        end = _due_end(bid)
+        if deadline is None or end <= original_finish[id(bid)]:
             continue
-        finish = bid.finish_date()
+        finish = bid.axis.day(end - 1)
         if finish > deadline:
             late = (finish - deadline).days
-            working = bid.finish - bid.axis.index_of(deadline + timedelta(days=1))
+            working = end - bid.axis.index_of(deadline + timedelta(days=1))
             breaches.append(
                 DeadlineBreach(bid.source.id, bid.source.name, deadline, finish, late, working)
             )

@@ -36,6 +36,7 @@ from wbs.account_health import (
     MilestoneSlip,
     account_health,
 )
+from wbs.decompose import SUBMISSION_CODE
 
 CUSTOMER_FACING_ROLES = ("sales_rep", "presales_consultant")
 LEVEL_ORDER = {"at_risk": 0, "watch": 1, "healthy": 2}
@@ -65,9 +66,15 @@ def milestone_slips(session: Session, bid: Bid) -> list[MilestoneSlip]:
     slips = []
     for task in session.scalars(statement.order_by(Task.id)):
         finish = task.actual_finish or task.planned_finish or task.early_finish
+        deadlines = [task.deadline]
+        if task.template_code == SUBMISSION_CODE:  # the bid's deadline caps its submission
+            deadlines.append(bid.submission_deadline)
         references = [
             (day, kind)
-            for day, kind in ((baseline.get(task.id), "baseline"), (task.deadline, "deadline"))
+            for day, kind in (
+                (baseline.get(task.id), "baseline"),
+                (min((d for d in deadlines if d is not None), default=None), "deadline"),
+            )
             if day is not None
         ]
         if finish is None or not references:
@@ -86,6 +93,8 @@ def bid_performance(session: Session, bid: Bid, units: dict[int, OrgUnit]) -> Bi
         bid.title,
         figures.cpi if figures is not None else None,
         figures.spi if figures is not None else None,
+        planned_value=figures.pv if figures is not None and figures.bac > 0 else None,
+        progress_reported=bid.status_date is not None,
     )
 
 

@@ -23,7 +23,7 @@ from app.bids.models import Bid, TeamMember
 from app.decompose.models import BidClosure, WbsTemplate
 from app.errors import Conflict, Invalid, NotFound
 from app.tasks.models import Task
-from app.tasks.scheduling import bid_calendar
+from app.tasks.scheduling import bid_calendar, bid_scheduler
 from app.tasks.service import add_plan
 from wbs.appraisal import AppraisalWeights, TaskOutcome, appraise
 from wbs.calibration import (
@@ -169,8 +169,11 @@ def plan_bid(session: Session, bid: Bid, options: Mapping[str, Any]) -> Decompos
     if options.get("use_calibration"):
         factors = calibration_factors(calibrate(element_actuals(session)))
         request = replace(request, calibration=factors)
+    # the saved schedule's own rules (status date, submission deadline): what the
+    # decomposition promises is what GET /schedule shows once it is saved
+    scheduler = bid_scheduler(bid.status_date, request.submission_deadline)
     try:
-        return decompose(request, template)
+        return decompose(request, template, scheduler)
     except ValueError as error:
         raise Invalid(str(error)) from error
 
@@ -185,6 +188,9 @@ def save_decomposition(
     existing = session.scalar(select(func.count(Task.id)).where(Task.bid_id == bid.id)) or 0
     if existing:
         raise Conflict(f"bid {bid.id} already has {existing} tasks; decompose an empty bid")
+    deadline = result.plan.extra.get("submission_deadline")
+    if deadline is not None:  # the deadline the decomposition was fitted to is the bid's
+        bid.submission_deadline = dt.date.fromisoformat(str(deadline))
     lines: dict[str, dict[str, Decimal]] = {}
     for line in result.budget_lines:
         lines.setdefault(line.task_id, {})[line.category] = line.amount

@@ -104,6 +104,13 @@ class BidData:
     regions: tuple[str, ...] = ()
     cost_factor: Decimal = Decimal("0.9")  # actual / budget on finished work packages
     slip_every: int = 0  # every n-th finished task finished a day late (0: none)
+    # what went off plan after the plan was made (by template element code): a task
+    # re-estimated to this many working days, a started task only this percent complete at
+    # the status date (on-track progress otherwise)
+    re_estimated: tuple[tuple[str, int], ...] = ()
+    behind: tuple[tuple[str, int], ...] = ()
+    # the deadline the plan was made for, when the customer moved it since
+    deadline_moved_from: date | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -364,6 +371,8 @@ BIDS = (
         ("华东",),
         Decimal("0.95"),
         5,
+        # late: the supervisory-control solution design (on the critical path) is behind
+        behind=(("execution.solution_design", 10),),
     ),
     BidData(
         "江川市人民医院智慧医院信息化平台",
@@ -470,6 +479,9 @@ BIDS = (
         ("华东", "华南"),
         Decimal("0.92"),
         4,
+        # late: the technical volume re-estimated from 11 to 24 working days (the tender asks
+        # for type-test reports of both product lines)
+        re_estimated=(("execution.technical_volume", 24),),
     ),
     BidData(
         "西江港务集团门座起重机更新项目",
@@ -548,7 +560,7 @@ BIDS = (
         65,
         Decimal("950000"),
         _d("2026-08-17"),
-        _d("2027-01-15"),
+        _d("2027-01-08"),
         _d("2026-11-27"),
         "wu",
         _DL_TEAM_LI,
@@ -556,6 +568,8 @@ BIDS = (
         ("华南",),
         Decimal("0.97"),
         5,
+        # late: the grid company brought the deadline forward a week after the plan was made
+        deadline_moved_from=_d("2027-01-15"),
     ),
     BidData(
         "天衡新能源200MW光伏电站升压站EPC",
@@ -612,7 +626,8 @@ BIDS = (
         50,
         Decimal("140000"),
         _d("2026-10-19"),
-        _d("2027-02-26"),
+        # late: the tender notice left too little time; the template's work does not fit
+        _d("2026-12-24"),
         _d("2026-11-27"),
         "wu",
         _DL_TEAM,

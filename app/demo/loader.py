@@ -27,6 +27,7 @@ from app.auth.service import create_user, get_user_by_username, issue_token
 from app.bids.models import Bid, TeamMember
 from app.bids.service import add_team_member, create_bid
 from app.costs.service import create_entry
+from app.crud import apply_changes
 from app.decompose.service import plan_bid, save_decomposition
 from app.demo.account_relations import load_account_relations
 from app.demo.data import ACCOUNTS, BIDS, ORG_UNITS, PEOPLE, USERS, AccountData, BidData
@@ -34,6 +35,8 @@ from app.demo.pmo_history import load_pmo_history
 from app.orgs.models import OrgUnit, Person
 from app.orgs.service import create_org_unit, create_person
 from app.tasks.models import Task
+from app.tasks.scheduling import recompute
+from wbs.cpm import TimeAxis
 from wbs.decompose import Decomposition
 from wbs.money import to_money
 
@@ -215,8 +218,9 @@ def _bid(
                 "value": data.value,
                 "win_probability_percent": data.win_probability_percent,
                 "start_date": data.start_date,
-                "submission_deadline": data.submission_deadline,
-                "status_date": data.status_date,
+                "submission_deadline": data.deadline_moved_from or data.submission_deadline,
+                # set once the plan made at the bid's start has its progress (below)
+                "status_date": None,
                 "pursuit_budget": data.pursuit_budget,
                 "lead_id": people[data.lead].id,
             },
@@ -229,10 +233,16 @@ def _bid(
             "product_lines": list(data.product_lines),
             "regions": list(data.regions),
         }
-        result = plan_bid(session, bid, options)
+        result = plan_bid(session, bid, options)  # the plan as made when the bid started
         _progress(result, data)
         rows = save_decomposition(session, None, bid, result)
         _costs(session, bid, data, result, rows)
+        _re_estimate(session, bid, data, result, rows)
+        if bid.submission_deadline != data.submission_deadline:  # the customer moved it
+            changed = {"submission_deadline": data.submission_deadline}
+            apply_changes(session, None, bid, changed, bid_id=bid.id)
+        bid.status_date = data.status_date
+        recompute(session, bid)
     return bid
 
 
@@ -271,17 +281,34 @@ def _late(day: dt.date) -> dt.date:
     return later
 
 
+def _re_estimate(
+    session: Session, bid: Bid, data: BidData, result: Decomposition, rows: dict[str, Task]
+) -> None:
+    """Durations changed after the plan was made (journaled, as a lead's edit would be)."""
+    durations = dict(data.re_estimated)
+    for task in result.plan.tasks:
+        days = durations.get(str(task.extra.get("template_code")))
+        if days is not None and not task.is_summary:
+            apply_changes(session, None, rows[task.id], {"duration_days": days}, bid_id=bid.id)
+    session.flush()
+
+
 def _progress(result: Decomposition, data: BidData) -> None:
-    """Finished, started and untouched tasks as of the bid's status date, from the schedule."""
+    """Finished, started and untouched tasks as of the bid's status date, from the schedule:
+    started tasks are as far as the plan says by then (the working days before the status
+    date), except those ``data.behind`` names."""
     if data.status_date is None or result.schedule is None:
         return
     timing = result.schedule.by_id()
+    status = TimeAxis(result.plan).index(data.status_date)
+    behind = dict(data.behind)
     finished = 0
     for task in result.plan.tasks:
         scheduled = timing.get(task.id)
         if task.is_summary or scheduled is None:
             continue
-        if data.status == "lost" and task.extra.get("template_code") in NOT_AFTER_LOSS:
+        code = str(task.extra.get("template_code"))
+        if data.status == "lost" and code in NOT_AFTER_LOSS:
             continue
         start, finish = scheduled.early_start, scheduled.early_finish
         assert isinstance(start, dt.date) and isinstance(finish, dt.date)
@@ -291,9 +318,10 @@ def _progress(result: Decomposition, data: BidData) -> None:
             task.actual_start = start
             task.actual_finish = _late(finish) if late else finish
             task.percent_complete = 100.0
-        elif start <= data.status_date and task.duration > 0:
+        elif start < data.status_date and task.duration > 0:
             task.actual_start = start
-            task.percent_complete = 50.0
+            on_track = round(100 * (status - scheduled.early_start_index) / task.duration)
+            task.percent_complete = float(behind.get(code, on_track))
 
 
 def _costs(

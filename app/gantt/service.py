@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -96,7 +96,9 @@ def _empty_schedule(bid: Bid) -> Schedule:
 
 def bid_view(session: Session, bid: Bid) -> BidView:
     tasks, links = load_network(session, bid.id)
-    plan = build_plan(bid, tasks, links)
+    # the Gantt draws the submission deadline from ``finish_deadline`` (``gantt.bid``); the
+    # stored schedule shown with it capped only the submission milestone by it
+    plan = replace(build_plan(bid, tasks, links), finish_deadline=bid.submission_deadline)
     schedule = stored_schedule(bid, tasks) or _empty_schedule(bid)
     people = _people(session, {task.owner_id for task in tasks if task.owner_id is not None})
     budgets = budgets_of(session, [task.id for task in tasks])

@@ -81,4 +81,4 @@ def restore_task_from_journal(
         diff = restore_task(session, user, task, body.journal_id, body.scope)
     session.commit()
     set_etag(response, task)
-    return task_read(task, tasks.budgets_of(session, [task.id]).get(task.id, {}), diff)
+    return task_read(task, tasks.cost_roll_up(session, task), diff)

@@ -46,9 +46,11 @@ from app.pages import bid as bid_sections
 from app.pages import finance
 from app.params import BidPath
 from app.settings import get_settings
+from app.tasks.service import CostRollUp, cost_roll_ups
 from gantt.portfolio import portfolio_gantt
 from gantt.scurve import scurve
 from gantt.theme import STAGE_LABELS
+from wbs.costs import CATEGORY_LABELS
 
 log = logging.getLogger("kampmo.pages")
 HERE = Path(__file__).resolve().parent
@@ -362,6 +364,27 @@ def _filter_options(session: SessionDep, bids: list[Bid]) -> dict[str, list[tupl
 # --- a bid --------------------------------------------------------------------------------
 
 
+def wbs_money(roll_up: CostRollUp) -> dict[str, Any]:
+    """A WBS row's money on the bid page: budget, actual and remaining (a summary's are the
+    sums of its leaves), and the same by category for the cell's tooltip."""
+    zero = Decimal("0.00")
+    remaining = roll_up.remaining
+    lines = [
+        f"{CATEGORY_LABELS.get(category, (category, category))[0]} {category}: "
+        f"{_money(roll_up.budget.get(category, zero))} / "
+        f"{_money(roll_up.actual.get(category, zero))} / {_money(remaining[category])}"
+        for category in remaining
+    ]
+    return {
+        "budget": sum(roll_up.budget.values(), zero) if roll_up.budget else None,
+        "actual": sum(roll_up.actual.values(), zero) if roll_up.actual else None,
+        "remaining": sum(remaining.values(), zero) if remaining else None,
+        "by_category": "budget / actual / remaining 预算 / 实际 / 剩余\n" + "\n".join(lines)
+        if lines
+        else "",
+    }
+
+
 @router.get("/bids/{bid}", response_class=HTMLResponse, response_model=None)
 def bid_page(
     request: Request, bid_id: BidPath, session: SessionDep, user: OptionalUser
@@ -383,6 +406,10 @@ def bid_page(
         Decimal("0.00"),
     )
     actual = sum(view.extras.actual_costs.values(), Decimal("0.00"))
+    money = {
+        str(task_id): wbs_money(roll_up)
+        for task_id, roll_up in cost_roll_ups(session, row.id).items()
+    }
     account = session.get(Account, row.account_id)
     unit = session.get(OrgUnit, row.org_unit_id)
     lead = session.get(Person, row.lead_id) if row.lead_id is not None else None
@@ -403,6 +430,7 @@ def bid_page(
             "costs": bid_sections.costs(session, row),
             "budget": budget,
             "actual": actual,
+            "money": money,
             "can_write": can_write_bid(user, row),
         },
     )

@@ -50,6 +50,7 @@ from app.orgs.models import Person
 from app.tasks.models import Dependency, Task
 from app.tasks.scheduling import bid_calendar, recompute
 from wbs.calendar import WorkCalendar
+from wbs.decompose import SUBMISSION_CODE
 from wbs.portfolio_level import (
     BidSchedule,
     Booking,
@@ -172,6 +173,9 @@ def build_view(
                 tasks=tuple(_scheduled(row, shares, movable_bid) for row in rows),
                 links=_start_links(rows, links.get(bid.id, [])),
                 calendar=_calendar(session, bid, calendars),
+                submission_task_id=next(
+                    (str(r.id) for r in rows if r.template_code == SUBMISSION_CODE), None
+                ),
             )
         )
     portfolio = Portfolio(
@@ -204,6 +208,7 @@ TASK_COLUMNS = (
     Task.constraint_type,
     Task.actual_start,
     Task.percent_complete,
+    Task.template_code,
 )
 
 

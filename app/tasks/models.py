@@ -48,6 +48,9 @@ class Task(Base):
     constraint_type: Mapped[str | None] = mapped_column(String(4))
     constraint_date: Mapped[dt.date | None] = mapped_column(Date)
     deadline: Mapped[dt.date | None] = mapped_column(Date)
+    # the template element the task was decomposed from (``wbs.decompose``), e.g.
+    # ``execution.submission``: the bid's submission deadline caps that milestone
+    template_code: Mapped[str | None] = mapped_column(String(100))
     actual_start: Mapped[dt.date | None] = mapped_column(Date)
     actual_finish: Mapped[dt.date | None] = mapped_column(Date)
     percent_complete: Mapped[int] = mapped_column(SmallInteger, default=0)

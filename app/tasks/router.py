@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -32,10 +31,17 @@ router = APIRouter(prefix="/api/v1", tags=["tasks"], responses=PROBLEM_RESPONSES
 
 
 def task_read(
-    task: Task, budget: dict[str, Decimal], diff: dict[str, Any] | None = None
+    task: Task, money: service.CostRollUp, diff: dict[str, Any] | None = None
 ) -> TaskRead:
+    """The task with its money rolled up by category (a summary: the sums of its leaves)."""
     read = TaskRead.model_validate(task)
-    return read.model_copy(update={"budget": budget, "schedule_diff": diff})
+    update = {
+        "budget": money.budget,
+        "actual": money.actual,
+        "remaining": money.remaining,
+        "schedule_diff": diff,
+    }
+    return read.model_copy(update=update)
 
 
 @router.get("/bids/{bid}/tasks", response_model=Page[TaskRead])
@@ -59,8 +65,9 @@ def list_tasks(
     if critical is not None:
         statement = statement.where(Task.critical.is_(critical))
     rows, total = paginate(session, statement, page)
-    budgets = service.budgets_of(session, (row.id for row in rows))
-    return Page(items=[task_read(row, budgets.get(row.id, {})) for row in rows], total=total)
+    money = service.cost_roll_ups(session, bid_id)
+    empty = service.CostRollUp()
+    return Page(items=[task_read(row, money.get(row.id, empty)) for row in rows], total=total)
 
 
 @router.post("/bids/{bid}/tasks", response_model=TaskRead, status_code=status.HTTP_201_CREATED)
@@ -72,7 +79,7 @@ def create_task(
     task, diff = service.create_task(session, user, bid, body.model_dump(exclude_unset=True))
     session.commit()
     set_etag(response, task)
-    return task_read(task, service.budgets_of(session, [task.id]).get(task.id, {}), diff)
+    return task_read(task, service.cost_roll_up(session, task), diff)
 
 
 @router.get("/tasks/{task}", response_model=TaskRead)
@@ -82,7 +89,7 @@ def get_task(
     task = service.get_task(session, task_id)
     require_bid(session, user, task.bid_id)
     set_etag(response, task)
-    return task_read(task, service.budgets_of(session, [task.id]).get(task.id, {}))
+    return task_read(task, service.cost_roll_up(session, task))
 
 
 @router.patch("/tasks/{task}", response_model=TaskRead)
@@ -99,10 +106,10 @@ def update_task(
     bid = require_bid(session, user, task.bid_id, lock=True)
     check_if_match(if_match, task)
     diff = service.update_task(session, user, bid, task, body.model_dump(exclude_unset=True))
-    budget = service.budgets_of(session, [task.id]).get(task.id, {})  # before the commit:
+    money = service.cost_roll_up(session, task)  # before the commit:
     session.commit()  # no second transaction just for this read
     set_etag(response, task)
-    return task_read(task, budget, diff)
+    return task_read(task, money, diff)
 
 
 @router.delete("/tasks/{task}", status_code=status.HTTP_200_OK)
@@ -179,6 +186,8 @@ def get_schedule(bid_id: BidPath, session: SessionDep, user: CurrentUser) -> Sch
         select(Task).where(Task.bid_id == bid_id).order_by(Task.position, Task.id)
     ).all()
     ordered = sorted(rows, key=lambda t: [int(p) for p in t.wbs_code.split(".") if p.isdigit()])
+    money = service.cost_roll_ups(session, bid_id)
+    empty = service.CostRollUp()
     tasks = [
         ScheduleTaskRead(
             id=t.id,
@@ -195,6 +204,9 @@ def get_schedule(bid_id: BidPath, session: SessionDep, user: CurrentUser) -> Sch
             free_float=t.free_float_days,
             critical=t.critical,
             driving_predecessor=t.driving_predecessor_id,
+            budget=money.get(t.id, empty).budget,
+            actual=money.get(t.id, empty).actual,
+            remaining=money.get(t.id, empty).remaining,
         )
         for t in ordered
     ]

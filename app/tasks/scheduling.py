@@ -23,7 +23,7 @@ import datetime as dt
 import secrets
 import sqlite3
 from collections import defaultdict, namedtuple
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -40,6 +40,7 @@ from app.calendars.models import Calendar
 from app.errors import Invalid
 from app.orgs.models import OrgUnit
 from app.tasks.models import Dependency, Task
+from wbs.decompose import as_bid_plan
 from wbs.diff import _calendar_shift
 from wbs.incremental import IncrementalSchedule
 from wbs.plan import CalendarSpec, Constraint, ConstraintType, Link, LinkType, Plan
@@ -109,6 +110,7 @@ NETWORK_COLUMNS = (
     Task.constraint_type,
     Task.constraint_date,
     Task.deadline,
+    Task.template_code,
     Task.actual_start,
     Task.actual_finish,
     Task.percent_complete,
@@ -288,6 +290,7 @@ def _plan_task(task: Any) -> PlanTask:
         percent_complete=float(task.percent_complete),
         owner=str(task.owner_id) if task.owner_id is not None else None,
         role=task.kam_role,
+        extra={"template_code": task.template_code} if task.template_code else {},
     )
 
 
@@ -297,9 +300,10 @@ def build_plan(
     links: Sequence[Any],
     calendar: tuple[str | None, dict[str, CalendarSpec]] = (None, {}),
 ) -> Plan:
-    """The bid as a ``wbs.plan.Plan`` (unit "day"; task ids are the row ids as strings)."""
+    """The bid as a ``wbs.plan.Plan`` (unit "day"; task ids are the row ids as strings), under
+    the bid's scheduling rules (``bid_rules``: status date, submission deadline)."""
     name, specs = calendar
-    return Plan(
+    plan = Plan(
         name=bid.title,
         start=bid.start_date,
         tasks=[_plan_task(task) for task in tasks],
@@ -312,10 +316,27 @@ def build_plan(
         unit="day",
         calendar=name,
         calendars=specs,
-        status_date=bid.status_date,
-        finish_deadline=bid.submission_deadline,
         extra={"bid_id": bid.id},
     )
+    return bid_rules(plan, bid.status_date, bid.submission_deadline)
+
+
+def bid_rules(plan: Plan, status_date: dt.date | None, submission_deadline: dt.date | None) -> Plan:
+    """``plan`` under a bid's scheduling rules (``wbs.decompose.as_bid_plan``): the saved
+    schedule and the decomposer's fit-to-deadline both schedule through here."""
+    return as_bid_plan(plan, status_date=status_date, submission_deadline=submission_deadline)
+
+
+def bid_scheduler(
+    status_date: dt.date | None, submission_deadline: dt.date | None
+) -> Callable[[Plan], Schedule]:
+    """The scheduler a bid's plan gets: ``bid_rules`` then ``wbs.cpm.schedule`` (what
+    ``recompute`` runs, incrementally, on the saved rows)."""
+
+    def scheduler(plan: Plan) -> Schedule:
+        return compute(bid_rules(plan, status_date, submission_deadline), validate=False)
+
+    return scheduler
 
 
 def renumber_wbs(tasks: Sequence[Any]) -> dict[int, str]:

@@ -33,6 +33,9 @@ ConstraintName = Literal["ASAP", "ALAP", "SNET", "SNLT", "FNET", "FNLT", "MSO", 
 Difficulty = Annotated[int, Field(ge=1, le=5)]
 Position = Annotated[int, Field(ge=0, le=1_000_000)]
 Budget = Annotated[dict[CostCategory, MoneyIn], Field(max_length=6)]
+# the template element a task stands for; "execution.submission" marks the submission
+# milestone, which the bid's submission deadline caps
+TemplateCode = Annotated[str, Field(max_length=100, pattern=r"^[a-z0-9_.-]+$")]
 
 
 class TaskCreate(Input):
@@ -48,6 +51,7 @@ class TaskCreate(Input):
     constraint_type: ConstraintName | None = None
     constraint_date: PlanDate | None = None
     deadline: PlanDate | None = None
+    template_code: TemplateCode | None = None
     actual_start: PlanDate | None = None
     actual_finish: PlanDate | None = None
     percent_complete: Percent = 0
@@ -67,6 +71,7 @@ class TaskUpdate(Input):
     constraint_type: ConstraintName | None = None
     constraint_date: PlanDate | None = None
     deadline: PlanDate | None = None
+    template_code: TemplateCode | None = None
     actual_start: PlanDate | None = None
     actual_finish: PlanDate | None = None
     percent_complete: Percent | None = None
@@ -89,6 +94,7 @@ class TaskRead(ORMModel):
     constraint_type: str | None
     constraint_date: dt.date | None
     deadline: dt.date | None
+    template_code: str | None = None
     actual_start: dt.date | None
     actual_finish: dt.date | None
     percent_complete: int
@@ -102,7 +108,10 @@ class TaskRead(ORMModel):
     free_float_days: int | None
     critical: bool
     driving_predecessor_id: int | None
+    # by cost category; a summary's are the sums of its leaves (and its own lines)
     budget: dict[str, Decimal] = Field(default_factory=dict)
+    actual: dict[str, Decimal] = Field(default_factory=dict)
+    remaining: dict[str, Decimal] = Field(default_factory=dict)  # budget - committed - actual
     version: int
     schedule_diff: dict[str, Any] | None = None
 
@@ -142,6 +151,10 @@ class ScheduleTaskRead(ORMModel):
     free_float: int | None
     critical: bool
     driving_predecessor: int | None
+    # rolled up by cost category like the task API's (a summary: the sums of its leaves)
+    budget: dict[str, Decimal] = Field(default_factory=dict)
+    actual: dict[str, Decimal] = Field(default_factory=dict)
+    remaining: dict[str, Decimal] = Field(default_factory=dict)
 
 
 class ScheduleRead(Input):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +25,7 @@ from app.auth.permissions import (
     require_bid,
 )
 from app.bids.models import Bid
+from app.costs.models import CostEntry
 from app.crud import apply_changes, get_or_404
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.journal.service import record_changes, snapshot
@@ -31,6 +34,7 @@ from app.orgs.models import Person
 from app.settings import get_settings
 from app.tasks.models import BudgetLine, Dependency, Task
 from app.tasks.scheduling import recompute
+from wbs.decompose import SUBMISSION_CODE
 from wbs.limits import link_lag_days, plan_days
 from wbs.plan import Plan
 
@@ -90,6 +94,10 @@ def add_plan(
         kind = "summary" if task.is_summary else ("milestone" if task.is_milestone else "task")
         constraint = task.constraint
         owner = int(task.owner) if task.owner and task.owner.isdigit() else None
+        template_code = str(task.extra.get("template_code") or "")[:100] or None
+        deadline = as_date(task.deadline)
+        if template_code == SUBMISSION_CODE and deadline == bid.submission_deadline:
+            deadline = None  # the bid's submission deadline, not one of the task's own
         rows[task.id] = Task(
             bid_id=bid.id,
             position=position,
@@ -103,7 +111,8 @@ def add_plan(
             actual_start=as_date(task.actual_start),
             actual_finish=as_date(task.actual_finish),
             percent_complete=round(task.percent_complete),
-            deadline=as_date(task.deadline),
+            deadline=deadline,
+            template_code=template_code,
         )
     session.add_all(rows.values())
     session.flush()
@@ -163,6 +172,94 @@ def budgets_of(session: Session, task_ids: Iterable[int]) -> dict[int, dict[str,
         for line in session.scalars(statement):
             budgets[line.task_id][line.category] = line.amount
     return budgets
+
+
+@dataclass(slots=True)
+class CostRollUp:
+    """A WBS element's money by cost category: its own lines plus every descendant's.
+
+    ``budget`` (budget lines), ``actual`` (approved actual costs, reversals included) and
+    ``remaining`` (budget - committed - actual: negative = overspent), exact to the cent.
+    """
+
+    budget: dict[str, Decimal] = dataclass_field(default_factory=dict)
+    actual: dict[str, Decimal] = dataclass_field(default_factory=dict)
+    committed: dict[str, Decimal] = dataclass_field(default_factory=dict)
+
+    @property
+    def remaining(self) -> dict[str, Decimal]:
+        categories = sorted({*self.budget, *self.actual, *self.committed})
+        zero = Decimal("0.00")
+        return {
+            category: self.budget.get(category, zero)
+            - self.committed.get(category, zero)
+            - self.actual.get(category, zero)
+            for category in categories
+        }
+
+
+def cost_roll_up(session: Session, task: Task) -> CostRollUp:
+    """One task's ``CostRollUp``: a leaf's own lines and costs, a summary's whole subtree."""
+    if task.kind == "summary":
+        return cost_roll_ups(session, task.bid_id).get(task.id, CostRollUp())
+    return cost_roll_ups(session, task.bid_id, only=task.id).get(task.id, CostRollUp())
+
+
+def cost_roll_ups(
+    session: Session, bid_id: int, *, only: int | None = None
+) -> dict[int, CostRollUp]:
+    """Every task of the bid with its rolled-up budget, actuals and commitments: a summary
+    shows the sums of its leaves (and of any lines booked on the summary itself).
+    ``only``: just that leaf task (its own lines and costs; no tree to walk)."""
+    if only is not None:
+        parents: dict[int, int | None] = {only: None}
+    else:
+        parents = {
+            task_id: parent_id
+            for task_id, parent_id in session.execute(
+                select(Task.id, Task.parent_id).where(Task.bid_id == bid_id)
+            )
+        }
+    rolled = {task_id: CostRollUp() for task_id in parents}
+
+    def add(task_id: int, part: str, category: str, amount: Decimal) -> None:
+        seen = 0
+        current: int | None = task_id
+        while current is not None and current in rolled and seen <= len(parents):
+            sums = getattr(rolled[current], part)
+            sums[category] = sums.get(category, Decimal("0.00")) + amount
+            current = parents.get(current)
+            seen += 1
+
+    lines = select(BudgetLine.task_id, BudgetLine.category, BudgetLine.amount).join(
+        Task, Task.id == BudgetLine.task_id
+    )
+    lines = lines.where(Task.bid_id == bid_id)
+    costs_of_bid = CostEntry.bid_id == bid_id
+    if only is not None:
+        lines = lines.where(BudgetLine.task_id == only)
+        costs_of_bid = costs_of_bid & (CostEntry.task_id == only)
+    for task_id, category, amount in session.execute(lines):
+        add(task_id, "budget", category, Decimal(amount))
+    costs = (
+        select(
+            CostEntry.task_id,
+            CostEntry.category,
+            CostEntry.kind,
+            func.sum(CostEntry.amount_bid_currency),
+        )
+        .where(costs_of_bid, CostEntry.status == "approved")
+        .group_by(CostEntry.task_id, CostEntry.category, CostEntry.kind)
+    )
+    for task_id, category, kind, total in session.execute(costs):
+        part = "actual" if kind == "actual" else "committed"
+        add(task_id, part, category, Decimal(str(total)).quantize(Decimal("0.01")))
+    for roll_up in rolled.values():
+        for part in (roll_up.budget, roll_up.actual, roll_up.committed):
+            ordered = dict(sorted(part.items()))
+            part.clear()
+            part.update(ordered)
+    return rolled
 
 
 def _ancestors(session: Session, task_id: int | None) -> list[int]:

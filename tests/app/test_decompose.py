@@ -57,7 +57,14 @@ def test_decompose_saves_tasks_links_budgets(client, pmo, staffed_bid):
     assert by_code["1"]["kind"] == "summary"
     assert by_code["7.2.1"]["name"].startswith("解决方案设计")
     assert by_code["7.2.1"]["name_en"].startswith("Solution design")
-    total = sum(Decimal(v) for t in tasks["items"] for v in (t.get("budget") or {}).values())
+    # summaries roll their leaves up: the top-level elements hold the whole budget
+    total = sum(
+        Decimal(v) for t in tasks["items"] if t["parent_id"] is None for v in t["budget"].values()
+    )
+    leaves = sum(
+        Decimal(v) for t in tasks["items"] if t["kind"] != "summary" for v in t["budget"].values()
+    )
+    assert total == leaves
     assert total + Decimal(result["reserve"]) == Decimal("250000.00")
     schedule = client.get(f"/api/v1/bids/{bid['id']}/schedule", headers=pmo.headers)
     assert schedule.status_code == 200

@@ -63,7 +63,9 @@ def test_every_demo_bid_is_decomposed_with_budgets_and_links(client, demo):
         tasks = client.get(f"/api/v1/bids/{bid['id']}/tasks?limit=1000", headers=headers(token))
         items = tasks.json()["items"]
         assert 30 <= len(items) <= 80, bid["title"]
-        budget = sum(Decimal(v) for t in items for v in (t.get("budget") or {}).values())
+        budget = sum(
+            Decimal(v) for t in items if t["parent_id"] is None for v in t["budget"].values()
+        )
         assert Decimal(0) < budget <= Decimal(bid["pursuit_budget"])
         if any(t["percent_complete"] == 100 for t in items):
             with_progress += 1
@@ -112,3 +114,64 @@ def test_calibration_and_similar_bids_from_the_closed_demo_bids(client, demo):
     assert similar["items"]
     best = similar["items"][0]
     assert "same account" in best["reasons"] and best["status"] in {"won", "lost", "abandoned"}
+
+
+# the demo bids that are late on purpose, and what in their schedule makes them late
+LATE_ON_PURPOSE = {
+    "东海地铁5号线综合监控系统集成项目": "behind",  # solution design behind at the status date
+    "鸿远建设塔式起重机集中采购（2027年度）": "re_estimated",  # technical volume re-estimated
+    "西江港岸电系统改造": "too_tight",  # the template's work does not fit the deadline
+    "南岭电网2027年110kV变压器框架招标": "moved",  # the customer brought the deadline forward
+}
+
+
+def test_the_demo_portfolio_looks_real(client, demo):
+    """Open bids: a critical path that is a path through unfinished work, no negative float
+    on work after submission, and exactly the bids late on purpose late, each for its reason."""
+    token = demo[1]["pmo"]
+    data = {bid.title: bid for bid in BIDS}
+    late = {}
+    shares = []
+    for bid in demo_bids(client, token):
+        if bid["status"] != "open":
+            continue
+        schedule = client.get(f"/api/v1/bids/{bid['id']}/schedule", headers=headers(token)).json()
+        tasks = client.get(f"/api/v1/bids/{bid['id']}/tasks?limit=1000", headers=headers(token))
+        rows = {task["id"]: task for task in tasks.json()["items"]}
+        leaves = [rows[t["id"]] for t in schedule["tasks"] if t["kind"] != "summary"]
+        critical = [t for t in leaves if t["critical"]]
+        shares.append((bid["stage"], len(critical) / len(leaves)))
+        assert all(t["actual_finish"] is None for t in critical), bid["title"]  # done: not critical
+        # the critical path is a path: every critical task but the first is driven by a
+        # critical or finished task
+        for task in critical:
+            driver = task["driving_predecessor_id"]
+            if driver is not None:
+                assert rows[driver]["critical"] or rows[driver]["actual_finish"], task["name"]
+        submission = next(t for t in rows.values() if t["template_code"] == "execution.submission")
+        after = [t for t in leaves if t["planned_start"] > submission["planned_finish"]]
+        assert after and all(t["total_float_days"] >= 0 for t in after), bid["title"]
+        if submission["planned_finish"] > bid["submission_deadline"]:
+            late[bid["title"]] = submission
+            assert submission["total_float_days"] < 0
+            assert any("after its deadline" in w for w in schedule["warnings"])
+        else:
+            assert all(t["total_float_days"] >= 0 for t in leaves if not t["actual_finish"])
+    assert set(late) == set(LATE_ON_PURPOSE)
+    for title, reason in LATE_ON_PURPOSE.items():
+        bid_data = data[title]
+        if reason == "behind":
+            assert bid_data.behind
+        elif reason == "re_estimated":
+            assert bid_data.re_estimated
+        elif reason == "moved":
+            assert bid_data.deadline_moved_from > bid_data.submission_deadline
+            assert late[title]["planned_finish"] <= bid_data.deadline_moved_from.isoformat()
+        else:  # the decomposer could not fit the plan: no stretch was possible
+            assert not (bid_data.behind or bid_data.re_estimated or bid_data.deadline_moved_from)
+    on_time = [bid for bid in demo_bids(client, token) if bid["status"] == "open"]
+    assert len(on_time) - len(late) > len(late)  # most open bids are on track
+    # bids in execution (much of their work done) carry a critical path of well under half
+    # their tasks; earlier bids run the stage-gate chain of the templates (see the report)
+    in_flight = [share for stage, share in shares if stage == "execution"]
+    assert len(in_flight) >= 3 and max(in_flight) < 0.45, shares

@@ -106,6 +106,34 @@ def test_cpi_and_spi_count_separately_per_bid():
     assert "0.85" in next(r for r in health.reasons if r.code == "cpi_low").message_en
 
 
+def test_no_spi_is_judged_before_any_work_was_planned_or_progress_reported():
+    bids = (
+        # lead-in: nothing planned by the status date, so EV 0 / PV 0 and no SPI
+        BidPerformance(1, "线索阶段", spi=None, planned_value=Decimal("0.00")),
+        # no status date yet: an EV of 0 against the PV of today says nothing
+        BidPerformance(
+            2,
+            "未报进度",
+            spi=Decimal("0"),
+            planned_value=Decimal("900.00"),
+            progress_reported=False,
+        ),
+        # progress reported and work planned: a real SPI 0.00 counts in full
+        BidPerformance(3, "真落后", spi=Decimal("0"), planned_value=Decimal("900.00")),
+    )
+    health = account_health(AccountFacts(1, bids=bids), AS_OF)
+    assert sorted((r.code, r.bid_id, r.points) for r in health.reasons) == [
+        ("spi_low", 3, 15),
+        ("spi_not_judged", 1, 0),
+        ("spi_not_judged", 2, 0),
+    ]
+    assert health.score == 85
+    said = {r.bid_id: r.message_en for r in health.reasons if r.code == "spi_not_judged"}
+    assert "planned value 0" in said[1] and "no SPI to judge" in said[1]
+    assert "no progress reported yet" in said[2]
+    assert all("SPI" in r.message_zh for r in health.reasons)
+
+
 def test_lost_bids_count_within_the_last_year_only():
     lost = (
         LostBid(1, "去年丢的标", AS_OF - timedelta(days=364)),

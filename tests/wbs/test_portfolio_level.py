@@ -191,6 +191,34 @@ def test_deadline_breach_is_reported_with_days_late():
     assert (breach.days_late, breach.working_days_late) == (6, 4)
 
 
+def test_the_deadline_caps_the_submission_milestone_not_the_work_after_it():
+    # B: prepare (Tue-Wed) -> submit (milestone, due Wed 6 Jan) -> close-out (Thu-Fri, Chen).
+    # A keeps Chen busy Thu-Fri: B's close-out moves to Mon-Tue, after the deadline, but the
+    # submission still lands on Wed 6 Jan: no breach.
+    def b(prepare_person, submission="submit"):
+        tasks = [
+            task("prepare", 1, 2, person=prepare_person),
+            task("submit", 3, 0, person=None),
+            task("close", 3, 2),
+        ]
+        links = (StartLink("prepare", "submit", 2), StartLink("submit", "close", 0))
+        schedule = bid("B", tasks, deadline=day(2), links=links)
+        return replace(schedule, submission_task_id=submission)
+
+    a = bid("A", [task("a1", 3, 2)], value=9_000_000)
+    proposal = propose_leveling(Portfolio((a, b(None)), (CHEN,)))
+    assert [(m.task, m.new_start) for m in proposal.moves] == [("close", day(5))]
+    assert proposal.deadline_breaches == ()
+    # without the milestone named, the whole bid's finish would count (as for imported plans)
+    whole = propose_leveling(Portfolio((a, b(None, submission=None)), (CHEN,)))
+    assert [breach.bid for breach in whole.deadline_breaches] == ["B"]
+    # A booking Chen on Tue-Wed pushes B's preparation, and so the submission itself, late
+    early = bid("A", [task("a1", 1, 2)], value=9_000_000)
+    late = propose_leveling(Portfolio((early, b("chen")), (CHEN,)))
+    (breach,) = late.deadline_breaches
+    assert (breach.bid, breach.new_finish, breach.working_days_late) == ("B", day(4), 2)
+
+
 def test_the_lowest_priority_bid_waits_even_past_its_deadline_and_says_so():
     # C has the lowest priority and a tight deadline: priority decides, the breach is reported
     a = bid("A", [task("a1", 0, 3)], value=9_000_000)

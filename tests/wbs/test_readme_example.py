@@ -32,4 +32,7 @@ def test_golden_week_example_matches_the_readme() -> None:
         assert row.total_float == -1, task_id
         assert row.driving_predecessor == driver, task_id
     assert result.duration == 6
-    assert any("cannot meet deadline 2026-10-09" in warning for warning in result.warnings)
+    assert (
+        "task submit (递交 Submit) finishes 2026-10-10, after its deadline 2026-10-09: "
+        "1 working day late"
+    ) in result.warnings
