@@ -14,6 +14,7 @@ Stage = Literal[
     "lead_in", "goals", "team", "analysis", "strategy", "plan", "execution", "close_out"
 ]
 Status = Literal["open", "won", "lost", "abandoned"]
+Purpose = Literal["win", "relationship"]
 KamRole = Literal["sales_rep", "presales_consultant", "project_manager", "executive_sponsor", "pmo"]
 PlanDate = Field(default=None, ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))
 
@@ -24,8 +25,12 @@ class BidCreate(Input):
     title: Title
     title_en: Title | None = None
     kind: BidKind = "cross_sell"
+    # a new bid starts at lead-in and open; other values are the PMO's history import
+    # (``POST /api/v1/pmo/bid-imports``) and answer 409 here
     stage: Stage = "lead_in"
     status: Status = "open"
+    purpose: Purpose = "win"
+    relationship_budget_cap: MoneyIn | None = None
     product_line: ShortText | None = None
     value: MoneyIn | None = None
     currency: CurrencyCode = "CNY"
@@ -45,8 +50,11 @@ class BidUpdate(Input):
     title: Title | None = None
     title_en: Title | None = None
     kind: BidKind | None = None
+    # not writable: a change answers 409 naming the gate review or close-out endpoint
     stage: Stage | None = None
     status: Status | None = None
+    purpose: Purpose | None = None
+    relationship_budget_cap: MoneyIn | None = None
     product_line: ShortText | None = None
     value: MoneyIn | None = None
     currency: CurrencyCode | None = None
@@ -69,6 +77,8 @@ class BidRead(ORMModel):
     kind: str
     stage: str
     status: str
+    purpose: str = "win"
+    relationship_budget_cap: Decimal | None = None
     product_line: str | None = None
     arbitration: str | None = None
     value: Decimal | None
