@@ -309,9 +309,7 @@ def decide(
         from app.closeout.service import record_closure
 
         fields = {"reasons": reason or f"one-quote arbitration: {decision}"}
-        record_closure(
-            session, user, bid, "abandoned", fields, ["arbitration"], to_close_out_stage=False
-        )
+        record_closure(session, user, bid, "abandoned", fields, ["arbitration"])
     if target is not None:
         _join_team(session, user, bid, target)
     apply_changes(

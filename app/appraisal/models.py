@@ -42,7 +42,8 @@ class AppraisalPolicy(Base):
     abandoned_percent: Mapped[int] = mapped_column(default=0)
     # a relationship bid did its job when it was lost as expected
     relationship_lost_percent: Mapped[int] = mapped_column(default=60)
-    open_percent: Mapped[int] = mapped_column(default=0)
+    # an open bid's appraisal is a preview, at this share until its outcome is known
+    open_percent: Mapped[int] = mapped_column(default=100)
 
 
 class AppraisalAdjustment(Base):

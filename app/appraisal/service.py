@@ -6,9 +6,10 @@ Weights: the bid's own (``PUT /bids/{bid}/appraisal/settings``), else those of i
 defaults of ``wbs.appraisal.AppraisalWeights``. Weights sum to 1.
 
 The outcome counts: the bid's bonus pool (the PMO's, per bid) is paid at the policy's share for
-its status -- won 100 %, lost 20 %, abandoned 0 %, a relationship bid lost as planned 60 %, open
-0 % until it closes (``appraisal_policies``; the PMO edits them). Rewards and penalties are
-explicit adjustments with a reason, added after the split, never folded into a score.
+its status -- won 100 %, lost 20 %, abandoned 0 %, a relationship bid lost as planned 60 %; an
+open bid shows a preview at 100 % (``appraisal_policies``; the PMO edits them). Rewards and
+penalties are explicit adjustments with a reason, added after the split, never folded into a
+score.
 
 Privacy: the PMO and finance see every member; the bid's lead sees their bid's; anyone else
 sees only their own row (``visible_people``).
@@ -47,7 +48,7 @@ POLICY_DEFAULTS = {
     "lost_percent": 20,
     "abandoned_percent": 0,
     "relationship_lost_percent": 60,
-    "open_percent": 0,
+    "open_percent": 100,
 }
 
 
@@ -190,8 +191,9 @@ def pool_share(session: Session, bid: Bid) -> tuple[int, str]:
     policy = policy_values(session)
     if bid.status == "lost" and bid.purpose == "relationship":
         return policy["relationship_lost_percent"], "relationship bid lost as planned"
-    key = {"won": "won", "lost": "lost", "abandoned": "abandoned"}.get(bid.status, "open")
-    return policy[f"{key}_percent"], f"bid {bid.status}"
+    if bid.status == "open":
+        return policy["open_percent"], "bid still open: a preview until it closes"
+    return policy[f"{bid.status}_percent"], f"bid {bid.status}"
 
 
 # --- adjustments ----------------------------------------------------------------------------

@@ -12,8 +12,9 @@ to avoid); and the slips kampmo computes:
   last actual finish of its tasks, else its scheduled finish); negative: early.
 - ``budget_slip``: approved actual costs minus the pursuit budget; negative: under budget.
 
-A bid is won only after its offer went out (stage execution or close-out); lost or abandoned
-from any stage. A closed bid's close-out may be amended (same outcome) by its lead or the PMO.
+A bid is won only after its offer went out (stage execution or close-out), and then moves to
+stage close-out; it is lost or abandoned from any stage, and stays there. A closed bid's
+close-out may be amended (same outcome) by its lead or the PMO.
 """
 
 from __future__ import annotations
@@ -288,15 +289,15 @@ def record_closure(
     lessons: tuple[list[str], list[str]] = ([], []),
     *,
     closed_on: dt.date | None = None,
-    to_close_out_stage: bool = True,
 ) -> BidClosure:
-    """Close the open ``bid`` with ``outcome`` (into stage close-out unless
-    ``to_close_out_stage`` is false: a PMO stop leaves the bid where it stopped) and write its
-    close-out with the computed slips; journaled. Callers have checked the input."""
+    """Close the open ``bid`` with ``outcome`` and write its close-out with the computed
+    slips; journaled. Callers have checked the input. A won bid moves on to stage close-out
+    (award, hand-over, lessons); a lost or abandoned one stays in the stage where it ended,
+    so the stage conversion report sees where bids are lost."""
     from app.bids.service import update_bid
 
     if bid.status == "open":
-        changes = {"status": outcome, **({"stage": "close_out"} if to_close_out_stage else {})}
+        changes = {"status": outcome, **({"stage": "close_out"} if outcome == "won" else {})}
         update_bid(session, user, bid, changes)  # type: ignore[arg-type]
     slip_days, _ = schedule_slip(session, bid)
     slip_money, _ = budget_slip(session, bid)

@@ -60,13 +60,11 @@ def import_bid(
     reason: str,
     close_out: Mapping[str, Any] | None = None,
 ) -> Bid:
-    """A bid brought in with its history: created in its stage and status (closed bids in
-    close-out, with their close-out: the given one, else one naming the import reason). A
-    second quote on a pursued account is held for arbitration, never refused."""
+    """A bid brought in with its history: created in its stage and status (a closed bid with
+    its close-out: the given one, else one naming the import reason). A second quote on a
+    pursued account is held for arbitration, never refused."""
     fields = dict(data)
     status = fields.get("status", "open")
-    if status in CLOSED:
-        fields["stage"] = "close_out"
     prepared = prepare(session, status, {**close_out, "outcome": status}) if close_out else None
     bid = create_bid(session, user, fields, hold_conflict=True)
     _journal_review(

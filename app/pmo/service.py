@@ -244,9 +244,7 @@ def review_gate(
     else:
         row.state = "stopped"
         fields = {"reasons": decision.comment or "stopped at the gate review"}
-        record_closure(
-            session, user, bid, "abandoned", fields, ["strategic_no_bid"], to_close_out_stage=False
-        )
+        record_closure(session, user, bid, "abandoned", fields, ["strategic_no_bid"])
     session.add(review)
     fields = ("decision", "comment", "override_reason", "to_stage", "stage", "baseline_id")
     record_creation(session, user, review, {f: getattr(review, f) for f in fields}, bid_id=bid.id)
