@@ -215,7 +215,7 @@ def _check_can_close(session: Session, bid: Bid, outcome: str) -> BidClosure | N
             raise Conflict(
                 f"bid {bid.id} is already {bid.status}; its close-out can be amended, "
                 "not given another outcome",
-                status=bid.status,
+                bid_status=bid.status,
             )
         return closure
     if outcome == "won" and bid.stage not in WON_FROM:

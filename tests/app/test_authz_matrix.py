@@ -896,6 +896,19 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/bids/{bid}/gates/{stage}/review": Entry(
         bid_read_then(lambda role, which: role == "pmo"), _review_gate, (201,)
     ),
+    "GET /api/v1/bids/{bid}/units": Entry(bid_read, get(bid_path("/units"))),
+    "POST /api/v1/bids/{bid}/units": Entry(
+        bid_write,
+        post(
+            bid_path("/units"),
+            lambda w, which: {
+                "org_unit_id": w.post(
+                    "/api/v1/org-units", {"code": unique("OU"), "name": unique("成员单位")}
+                )["id"]
+            },
+        ),
+        (201,),
+    ),
     "POST /api/v1/bids/{bid}/stage-override": Entry(
         bid_read_then(lambda role, which: role == "pmo"), _stage_override
     ),

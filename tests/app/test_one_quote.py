@@ -144,7 +144,9 @@ def test_what_is_allowed_per_product_line(client, pmo, pursued, per_product_line
 def test_a_closed_bid_no_longer_blocks(client, pmo, pursued):
     path = f"/api/v1/bids/{pursued['bid']['id']}"
     closed = client.post(
-        f"{path}/close-out", json={"outcome": "lost", "reason_codes": ["price"]}, headers=pmo.headers
+        f"{path}/close-out",
+        json={"outcome": "lost", "reason_codes": ["price"]},
+        headers=pmo.headers,
     )
     assert closed.status_code == 200, closed.text
     response = open_bid(
