@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 
 from app.auth.deps import CurrentUser, require_role
 from app.auth.permissions import require_bid
-from app.closeout import service
+from app.closeout import pages, service
 from app.closeout.schemas import CloseOut, ReasonCodeUpdate
 from app.db import SessionDep
 from app.errors import NotFound
@@ -18,11 +18,12 @@ from app.pagination import Page, PageDep
 from app.params import BidPath
 from app.schemas import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/api/v1", tags=["close-out"], responses=PROBLEM_RESPONSES)
+router = APIRouter()
+api = APIRouter(prefix="/api/v1", tags=["close-out"], responses=PROBLEM_RESPONSES)
 ReasonCodePath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 
 
-@router.post("/bids/{bid}/close-out")
+@api.post("/bids/{bid}/close-out")
 @guarded(bid_access(write=True))
 def close_out(
     bid_id: BidPath, body: CloseOut, session: SessionDep, user: CurrentUser
@@ -36,7 +37,7 @@ def close_out(
     return service.closure_json(session, closure)
 
 
-@router.get("/bids/{bid}/close-out")
+@api.get("/bids/{bid}/close-out")
 def get_close_out(bid_id: BidPath, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     require_bid(session, user, bid_id)
     closure = service.get_closure(session, bid_id)
@@ -45,7 +46,7 @@ def get_close_out(bid_id: BidPath, session: SessionDep, user: CurrentUser) -> di
     return service.closure_json(session, closure)
 
 
-@router.get("/close-out-reasons", response_model=Page[dict[str, Any]])
+@api.get("/close-out-reasons", response_model=Page[dict[str, Any]])
 def list_reasons(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[dict[str, Any]]:
     """The PMO's list of win/loss reasons a close-out picks from."""
     reasons = list(service.reason_codes(session).values())
@@ -53,7 +54,7 @@ def list_reasons(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[
     return Page(items=items, total=len(reasons))
 
 
-@router.put("/close-out-reasons/{code}")
+@api.put("/close-out-reasons/{code}")
 @guarded(roles("pmo"))
 def save_reason(
     code: ReasonCodePath, body: ReasonCodeUpdate, session: SessionDep, user: CurrentUser
@@ -63,3 +64,7 @@ def save_reason(
     service.save_reason_code(session, user, code, body.model_dump())
     session.commit()
     return service.reason_json(service.reason_codes(session)[code])
+
+
+router.include_router(api)
+router.include_router(pages.router)

@@ -26,6 +26,8 @@ from app.closeout.models import CloseOutReason
 from app.closeout.service import close_out, get_closure
 from app.crud import apply_changes
 from app.orgs.models import Person
+from app.pmo.service import update_checklist
+from wbs.gates import load_gates
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,10 @@ ARBITRATIONS = {
 }
 
 
+# bids whose team has ticked everything their gate needs: they wait for the PMO's review
+READY_FOR_REVIEW = ("西江港务集团门座起重机更新项目", "天衡新能源200MW光伏电站升压站EPC")
+
+
 def _bid(session: Session, title: str) -> Bid | None:
     return session.scalar(select(Bid).where(Bid.title == title))
 
@@ -149,7 +155,29 @@ def load_pmo_control(session: Session) -> None:
         bid = _bid(session, data.title)
         if bid is not None:
             _close_out(session, pmo, bid, data)
+    for title in READY_FOR_REVIEW:
+        bid = _bid(session, title)
+        if bid is not None and bid.status == "open":
+            _make_ready(session, bid)
     session.flush()
+
+
+def _make_ready(session: Session, bid: Bid) -> None:
+    """Tick the current gate's exit side and the next stage's entry items, as the lead would."""
+    gates = load_gates()
+    lead = (
+        session.scalar(select(User).where(User.person_id == bid.lead_id)) if bid.lead_id else None
+    )
+    who = lead or get_user_by_username(session, "pmo")
+    if who is None:
+        return
+    update_checklist(
+        session, who, bid, bid.stage, dict.fromkeys(gates.gate(bid.stage).required_codes(), True)
+    )
+    following = gates.next_stage(bid.stage)
+    if following is not None:
+        entry = {item.code: True for item in gates.gate(following).entry}
+        update_checklist(session, who, bid, following, entry)
 
 
 def _close_out(session: Session, pmo: User, bid: Bid, data: CloseOutData) -> None:

@@ -330,6 +330,8 @@ def bid_page(
     account = session.get(Account, row.account_id)
     unit = session.get(OrgUnit, row.org_unit_id)
     lead = session.get(Person, row.lead_id) if row.lead_id is not None else None
+    from app.closeout.pages import closeout_section  # the close-out pages render through here
+
     return render(
         request,
         "bid.html",
@@ -345,6 +347,7 @@ def bid_page(
             "budget": budget,
             "actual": actual,
             "can_write": can_write_bid(user, row),
+            "close_out": closeout_section(session, user, row),
         },
     )
 

@@ -140,3 +140,14 @@ def gate_missing(gates: Any, bid: Bid, rows: Mapping[tuple[int, str], StageGate]
             if item.code not in checked
         ]
     return list(missing)
+
+
+def missing_label(gates: Any, stage: str, code: str) -> str:
+    """A missing item as the PMO reads it: its English and Chinese text (entry items of the
+    next stage prefixed with that stage's name)."""
+    owner, _, item = code.rpartition(":")
+    gate = gates.gate(owner or stage)
+    texts = {i.code: f"{i.text_en} {i.text_zh}" for i in (*gate.entry, *gate.exit)}
+    texts.update({d.code: f"{d.name_en} {d.name_zh}" for d in gate.deliverables})
+    text = texts.get(item, item)
+    return f"{gate.name_en} entry: {text}" if owner else text
