@@ -9,7 +9,7 @@ to avoid); and the slips kampmo computes:
 
 - ``schedule_slip_days``: working days (Mon-Fri) from the finish the bid committed to (its
   first baseline's project finish, else its submission deadline) to the finish it reached (the
-  last actual finish of its tasks, else its scheduled finish); negative: early.
+  last actual finish once every task is finished, else its scheduled finish); negative: early.
 - ``budget_slip``: approved actual costs minus the pursuit budget; negative: under budget.
 
 A bid is won only after its offer went out (stage execution or close-out), and then moves to
@@ -143,9 +143,14 @@ def schedule_slip(session: Session, bid: Bid) -> tuple[int | None, str]:
     planned = dt.date.fromisoformat(str(planned_text)[:10]) if planned_text else None
     source = f"baseline 「{baseline.name}」" if planned and baseline else "submission deadline"
     planned = planned or bid.submission_deadline
+    work = select(Task).where(Task.bid_id == bid.id, Task.kind != "summary")
+    unfinished = session.scalar(
+        select(func.count()).select_from(work.where(Task.actual_finish.is_(None)).subquery())
+    )
     reached = session.scalar(select(func.max(Task.actual_finish)).where(Task.bid_id == bid.id))
-    reached_source = "last actual finish" if reached else "scheduled finish"
-    reached = reached or bid.project_finish
+    reached_source = "last actual finish"
+    if unfinished or reached is None:
+        reached, reached_source = bid.project_finish, "scheduled finish"
     if planned is None or reached is None:
         return None, "no committed or reached finish to compare"
     days = _working_days_between(planned, reached)
