@@ -48,6 +48,7 @@ from app.tasks.models import Task
 CLOSED = ("won", "lost", "abandoned")
 WON_FROM = ("execution", "close_out")
 US = "我方 · us"
+MAX_GAP_PERCENT = Decimal("99999.99")  # what bid_closures.price_gap_percent holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,9 +209,14 @@ def _price_gap(
     our: Decimal | None, winner: Decimal | None, given: Decimal | None
 ) -> Decimal | None:
     """Our price over the winner's in percent (positive: we were dearer); else as given."""
-    if our is not None and winner:
-        return ((our - winner) / winner * 100).quantize(Decimal("0.01"))
-    return given
+    if our is None or not winner:
+        return given
+    gap = ((our - winner) / winner * 100).quantize(Decimal("0.01"))
+    if abs(gap) > MAX_GAP_PERCENT:
+        raise Invalid.field(
+            "winner_price", f"our price and the winner's differ by {gap} %: check the prices"
+        )
+    return gap
 
 
 def _check_can_close(session: Session, bid: Bid, outcome: str) -> BidClosure | None:

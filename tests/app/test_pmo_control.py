@@ -514,3 +514,20 @@ def test_weights_outcome_pool_and_penalties_are_explicit(
             json={"lost_percent": 20},
             headers={**pmo.headers, "If-Match": changed.headers["ETag"]},
         )
+
+
+def test_a_price_gap_beyond_its_column_is_refused_not_stored(
+    client: TestClient, pmo: TestUser, make_bid: Any
+) -> None:
+    bid = make_bid()
+    path = f"/api/v1/bids/{bid['id']}/close-out"
+    body = {
+        "outcome": "lost",
+        "reason_codes": ["price"],
+        "our_price": "1000000000000.00",
+        "competitors": [{"name": "竞对", "price": "0.01", "won": True}],
+    }
+    response = client.post(path, json=body, headers=pmo.headers)
+    assert response.status_code == 422, response.text
+    assert _bid(client, pmo, bid["id"])["status"] == "open"
+    assert client.get(path, headers=pmo.headers).status_code == 404
