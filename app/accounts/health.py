@@ -8,7 +8,8 @@ The facts, per account (formula and weights: ``wbs.account_health``, ``docs/acco
 - CPI and SPI of its open bids, from the cost-control report at each bid's status date;
 - the last contact with each decision-maker (contact log);
 - bids lost within the last 365 days (dated by their status date, else their submission
-  deadline).
+  deadline); relationship bids (``purpose`` relationship) are entered to be lost and cost
+  nothing.
 """
 
 from __future__ import annotations
@@ -124,7 +125,9 @@ def account_facts(session: Session, account: Account, units: dict[int, OrgUnit])
             DecisionMaker(person.id, person.name, contacts.get(person.id)) for person in deciders
         ),
         lost_bids=tuple(
-            LostBid(bid.id, bid.title, lost_on(bid)) for bid in bids if bid.status == "lost"
+            LostBid(bid.id, bid.title, lost_on(bid))
+            for bid in bids
+            if bid.status == "lost" and bid.purpose != "relationship"
         ),
     )
 

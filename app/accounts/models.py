@@ -56,6 +56,9 @@ CONTACT_CHANNELS = (
     "other",
 )
 QUOTE_POLICIES = ("refuse", "arbitrate")
+# what counts as a second quote: any open bid of another org unit on the account (``account``)
+# or only one for the same product line (``account_and_product_line``)
+QUOTE_SCOPES = ("account", "account_and_product_line")
 ARBITRATION_STATES = ("pending", "allowed", "rejected", "merged")
 
 
@@ -117,6 +120,7 @@ class QuotePolicy(Base):
     __tablename__ = "quote_policies"
 
     policy: Mapped[str] = mapped_column(String(20), default="refuse")
+    scope: Mapped[str] = mapped_column(String(30), default="account", server_default="account")
 
 
 class QuoteArbitration(Base):

@@ -1,6 +1,10 @@
 """One quote per key account: a second org unit may not open its own bid for an account (or an
-account that matches it, ``wbs.account_match``) and product line that another unit already
-pursues with an open bid.
+account that matches it, ``wbs.account_match``) that another unit already pursues with an open
+bid. The policy's ``scope`` says what counts: ``account`` (the default: any open bid of another
+org unit on the account, whatever its product line, or none) or ``account_and_product_line``
+(only one for the same product line, counting the product lines of a consolidated group bid's
+units, ``app.bids.models.BidUnit``). A group that wants several units' product lines in one
+offer makes one consolidated bid under the group key-account department's lead.
 
 What happens to such a bid is the PMO's policy (``quote_policies``, one row; none = refuse):
 - ``refuse``: 409 problem+json naming the conflicting bid (id, title, org unit).
@@ -9,9 +13,9 @@ What happens to such a bid is the PMO's policy (``quote_policies``, one row; non
   bid is abandoned) or ``merge_into`` a target bid (the held bid is abandoned and its team joins
   the target's). Every decision is journaled with its reason.
 
-A bid without a product line is not checked (nothing to compare). Moving an existing bid onto a
-pursued account and product line (PATCH) is refused under either policy: arbitration is for new
-bids.
+Under ``account_and_product_line`` a bid without a product line is not checked (nothing to
+compare). Moving an existing bid onto a pursued account (PATCH) is refused under either policy:
+arbitration is for new bids (and for the PMO's history import, which holds rather than refuses).
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, QuoteArbitration, QuotePolicy
 from app.auth.models import User
-from app.bids.models import Bid, TeamMember
+from app.bids.models import Bid, BidUnit, TeamMember
 from app.crud import apply_changes, record_creation
 from app.errors import Conflict, Invalid
 from app.orgs.models import OrgUnit
 from wbs.account_match import AccountIdentity, MatchReason, match_accounts
 
 DEFAULT_POLICY = "refuse"
+DEFAULT_SCOPE = "account"
 QUOTE_FIELDS = frozenset({"account_id", "org_unit_id", "product_line", "status"})
 STILL_PURSUED = (None, "pending", "allowed")
 # pg_advisory_xact_lock key of the one-quote check ("kampmo" "quote" as ASCII, fits in a bigint)
@@ -83,14 +88,39 @@ def product_line_key(product_line: str | None) -> str | None:
     return key or None
 
 
+def _product_lines(session: Session, bids: list[Bid]) -> dict[int, set[str]]:
+    """Each bid's product line keys: its own and its consolidated units'."""
+    lines: dict[int, set[str]] = {bid.id: set() for bid in bids}
+    for bid in bids:
+        if (key := product_line_key(bid.product_line)) is not None:
+            lines[bid.id].add(key)
+    if bids:
+        units = session.execute(
+            select(BidUnit.bid_id, BidUnit.product_line).where(
+                BidUnit.bid_id.in_([bid.id for bid in bids])
+            )
+        )
+        for bid_id, line in units:
+            if (key := product_line_key(line)) is not None:
+                lines[bid_id].add(key)
+    return lines
+
+
 def find_conflict(
-    session: Session, account_id: int, org_unit_id: int, product_line: str | None, bid_id: int = 0
+    session: Session,
+    account_id: int,
+    org_unit_id: int,
+    product_line: str | None,
+    bid_id: int = 0,
+    scope: str | None = None,
 ) -> QuoteConflict | None:
     """The first (lowest id) open bid that another org unit pursues for this account (or a
-    matching one) and product line; ``bid_id`` is the bid itself when it exists already."""
+    matching one) -- for the same product line under ``account_and_product_line``; ``bid_id``
+    is the bid itself when it exists already. ``scope`` defaults to the policy's."""
+    scope = scope or policy_scope(session)
     key = product_line_key(product_line)
     account = session.get(Account, account_id)
-    if key is None or account is None:
+    if account is None or (key is None and scope != "account"):
         return None
     candidates = session.execute(
         select(Bid, Account)
@@ -99,14 +129,14 @@ def find_conflict(
             Bid.status == "open",
             Bid.org_unit_id != org_unit_id,
             Bid.id != bid_id,
-            Bid.product_line.is_not(None),
             or_(Bid.arbitration.is_(None), Bid.arbitration.in_(("pending", "allowed"))),
         )
         .order_by(Bid.id)
     ).all()
+    lines = _product_lines(session, [bid for bid, _ in candidates]) if scope != "account" else {}
     own = identity(account)
     for bid, other in candidates:
-        if product_line_key(bid.product_line) != key:
+        if scope != "account" and key not in lines[bid.id]:
             continue
         if other.id == account.id:
             return QuoteConflict(bid, None)
@@ -125,14 +155,25 @@ def policy_name(session: Session) -> str:
     return row.policy if row is not None else DEFAULT_POLICY
 
 
-def set_policy(session: Session, user: User, policy: str) -> QuotePolicy:
+def policy_scope(session: Session) -> str:
     row = current_policy(session)
+    return row.scope if row is not None else DEFAULT_SCOPE
+
+
+def set_policy(
+    session: Session, user: User, policy: str | None, scope: str | None = None
+) -> QuotePolicy:
+    row = current_policy(session)
+    changes = {
+        "policy": policy or (row.policy if row else DEFAULT_POLICY),
+        "scope": scope or (row.scope if row else DEFAULT_SCOPE),
+    }
     if row is None:
-        row = QuotePolicy(policy=policy)
+        row = QuotePolicy(**changes)
         session.add(row)
-        record_creation(session, user, row, {"policy": policy})
+        record_creation(session, user, row, changes)
         return row
-    apply_changes(session, user, row, {"policy": policy})
+    apply_changes(session, user, row, changes)
     session.flush()
     return row
 
@@ -140,16 +181,25 @@ def set_policy(session: Session, user: User, policy: str) -> QuotePolicy:
 def _refuse(session: Session, conflict: QuoteConflict) -> Conflict:
     unit = session.get(OrgUnit, conflict.bid.org_unit_id)
     unit_name = unit.name if unit else conflict.bid.org_unit_id
+    what = (
+        f"for product line {conflict.bid.product_line!r}"
+        if policy_scope(session) != "account"
+        else "(one quote per account, whatever the product line)"
+    )
     return Conflict(
         f"bid {conflict.bid.id} 「{conflict.bid.title}」 of {unit_name} already quotes this "
-        f"account for product line {conflict.bid.product_line!r}: one quote per key account",
+        f"account {what}: one quote per key account -- join that bid as a unit of a "
+        "consolidated group bid, or ask the PMO to arbitrate",
         conflicting_bid=conflict.as_problem(session),
     )
 
 
-def check_new_bid(session: Session, data: dict[str, Any]) -> QuoteConflict | None:
+def check_new_bid(
+    session: Session, data: dict[str, Any], *, hold: bool = False
+) -> QuoteConflict | None:
     """Before a bid is created: raises 409 under ``refuse``; returns the conflict to hold the
-    bid for under ``arbitrate``; ``None`` when there is no conflict."""
+    bid for under ``arbitrate`` (or with ``hold``: the PMO's history import); ``None`` when
+    there is no conflict."""
     if data.get("status", "open") != "open":
         return None
     _serialize_quote_checks(session)
@@ -158,7 +208,7 @@ def check_new_bid(session: Session, data: dict[str, Any]) -> QuoteConflict | Non
     )
     if conflict is None:
         return None
-    if policy_name(session) == "arbitrate":
+    if hold or policy_name(session) == "arbitrate":
         return conflict
     raise _refuse(session, conflict)
 
@@ -255,6 +305,11 @@ def decide(
     if decision != "allow":
         bid_changes["status"] = "abandoned"
     apply_changes(session, user, bid, bid_changes, bid_id=bid.id)
+    if decision != "allow":
+        from app.closeout.service import record_closure
+
+        fields = {"reasons": reason or f"one-quote arbitration: {decision}"}
+        record_closure(session, user, bid, "abandoned", fields, ["arbitration"])
     if target is not None:
         _join_team(session, user, bid, target)
     apply_changes(

@@ -1,7 +1,8 @@
 """The account view and one quote per account, under ``/api/v1``:
 
 - ``/accounts/duplicates``: groups of accounts that match one another (PMO).
-- ``/accounts/quote-policy``: ``refuse`` or ``arbitrate`` a second quote (PMO; PATCH If-Match).
+- ``/accounts/quote-policy``: ``refuse`` or ``arbitrate`` a second quote, counted per account
+  (``scope`` ``account``, the default) or per account and product line (PMO; PATCH If-Match).
 - ``/accounts/arbitrations``, ``/bids/{bid}/arbitration``: held bids and the PMO's decisions.
 - ``/accounts/at-risk``, ``/accounts/{account}/health``: account health (``wbs.account_health``).
 - ``/accounts/{account}/influence-map``: the Plotly figure; ``/accounts/{account}/influence-links``,
@@ -107,7 +108,10 @@ def get_quote_policy(session: SessionDep, user: CurrentUser, response: Response)
     row = quotes.current_policy(session)
     set_etag(response, row or _NoPolicyYet())
     policy = row.policy if row else quotes.DEFAULT_POLICY
-    return QuotePolicyRead.model_validate({"policy": policy, "version": row.version if row else 0})
+    scope = row.scope if row else quotes.DEFAULT_SCOPE
+    return QuotePolicyRead.model_validate(
+        {"policy": policy, "scope": scope, "version": row.version if row else 0}
+    )
 
 
 @router.patch("/accounts/quote-policy", response_model=QuotePolicyRead)
@@ -121,10 +125,12 @@ def update_quote_policy(
 ) -> QuotePolicyRead:
     require_role(user, "pmo")
     check_if_match(if_match, quotes.current_policy(session) or _NoPolicyYet())
-    row = quotes.set_policy(session, user, body.policy)
+    row = quotes.set_policy(session, user, body.policy, body.scope)
     session.commit()
     set_etag(response, row)
-    return QuotePolicyRead.model_validate({"policy": row.policy, "version": row.version})
+    return QuotePolicyRead.model_validate(
+        {"policy": row.policy, "scope": row.scope, "version": row.version}
+    )
 
 
 @router.get("/accounts/arbitrations", response_model=Page[ArbitrationRead])

@@ -176,13 +176,18 @@ class ContactRead(ORMModel):
     version: int
 
 
+QuoteScope = Literal["account", "account_and_product_line"]
+
+
 class QuotePolicyRead(BaseModel):
     policy: QuotePolicyName
+    scope: QuoteScope = "account"
     version: int
 
 
 class QuotePolicyUpdate(Input):
-    policy: QuotePolicyName
+    policy: QuotePolicyName | None = None
+    scope: QuoteScope | None = None
 
 
 class ArbitrationDecision(Input):

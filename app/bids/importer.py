@@ -87,7 +87,6 @@ def import_plan(
             "start_date": _start_date(plan),
             "submission_deadline": as_date(plan.finish_deadline),
             "status_date": as_date(plan.status_date),
-            "stage": "plan",
         },
     )
     add_plan(session, user, bid, plan)

@@ -15,6 +15,10 @@ BID_KINDS = ("cross_sell", "new_customer")
 STAGES = ("lead_in", "goals", "team", "analysis", "strategy", "plan", "execution", "close_out")
 STATUSES = ("open", "won", "lost", "abandoned")
 KAM_ROLES = ("sales_rep", "presales_consultant", "project_manager", "executive_sponsor", "pmo")
+# ``win``: pursued to be won; ``relationship``: entered knowing it will probably be lost, to keep
+# the relationship (陪标) -- kept out of the weighted forecast, of pursuit-efficiency alerts and
+# of account-health loss penalties, spending within a cap the PMO sets (app.pmo.control)
+PURPOSES = ("win", "relationship")
 
 
 class Bid(Base):
@@ -31,6 +35,9 @@ class Bid(Base):
     kind: Mapped[str] = mapped_column(String(20), default="cross_sell")
     stage: Mapped[str] = mapped_column(String(20), default="lead_in")
     status: Mapped[str] = mapped_column(String(20), default="open")
+    purpose: Mapped[str] = mapped_column(String(20), default="win", server_default="win")
+    # the PMO's cap on a relationship bid's pursuit budget; None: no cap set
+    relationship_budget_cap: Mapped[Decimal | None]
     # what is quoted; one org unit per (matching) account and product line (app.accounts.quotes)
     product_line: Mapped[str | None] = mapped_column(String(100), index=True)
     # None, or a PMO arbitration of a second quote to one account: pending|allowed|rejected|merged
@@ -71,3 +78,19 @@ class TeamMember(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
     kam_role: Mapped[str] = mapped_column(String(30))
     allocation_percent: Mapped[int] = mapped_column(SmallInteger, default=100)
+
+
+class BidUnit(Base):
+    """One org unit's share of a consolidated group bid: its product line, its budget and the
+    WBS branch (a summary task) its work goes under; the bid's own org unit leads."""
+
+    __tablename__ = "bid_units"
+    __table_args__ = (UniqueConstraint("bid_id", "org_unit_id"),)
+
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id", ondelete="CASCADE"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(
+        ForeignKey("org_units.id", ondelete="RESTRICT"), index=True
+    )
+    product_line: Mapped[str | None] = mapped_column(String(100))
+    budget: Mapped[Decimal | None]
+    wbs_task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))

@@ -60,7 +60,9 @@ def create_bid(
     body: BidCreate, session: SessionDep, user: CurrentUser, response: Response
 ) -> BidRead:
     require_role(user, "pmo", "lead")
-    bid = service.create_bid(session, user, body.model_dump())
+    data = body.model_dump()
+    service.refuse_new_bid_state(data)
+    bid = service.create_bid(session, user, data)
     return committed(session, response, bid, BidRead)
 
 
@@ -83,7 +85,9 @@ def update_bid(
 ) -> BidRead:
     bid = require_bid(session, user, bid_id, write=True)
     check_if_match(if_match, bid)
-    diff = service.update_bid(session, user, bid, body.model_dump(exclude_unset=True))
+    data = body.model_dump(exclude_unset=True)
+    service.refuse_gated_changes(bid, data)
+    diff = service.update_bid(session, user, bid, data)
     session.commit()
     set_etag(response, bid)
     return BidRead.model_validate(bid).model_copy(update={"schedule_diff": diff})

@@ -15,6 +15,7 @@ Stage = Literal[
     "lead_in", "goals", "team", "analysis", "strategy", "plan", "execution", "close_out"
 ]
 Status = Literal["open", "won", "lost", "abandoned"]
+Purpose = Literal["win", "relationship"]
 KamRole = Literal["sales_rep", "presales_consultant", "project_manager", "executive_sponsor", "pmo"]
 PlanDate = Field(default=None, ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX)
 
@@ -25,8 +26,12 @@ class BidCreate(Input):
     title: Title
     title_en: Title | None = None
     kind: BidKind = "cross_sell"
+    # a new bid starts at lead-in and open; other values are the PMO's history import
+    # (``POST /api/v1/pmo/bid-imports``) and answer 409 here
     stage: Stage = "lead_in"
     status: Status = "open"
+    purpose: Purpose = "win"
+    relationship_budget_cap: MoneyIn | None = None
     product_line: ShortText | None = None
     value: MoneyIn | None = None
     currency: CurrencyCode = "CNY"
@@ -46,8 +51,11 @@ class BidUpdate(Input):
     title: Title | None = None
     title_en: Title | None = None
     kind: BidKind | None = None
+    # not writable: a change answers 409 naming the gate review or close-out endpoint
     stage: Stage | None = None
     status: Status | None = None
+    purpose: Purpose | None = None
+    relationship_budget_cap: MoneyIn | None = None
     product_line: ShortText | None = None
     value: MoneyIn | None = None
     currency: CurrencyCode | None = None
@@ -70,6 +78,8 @@ class BidRead(ORMModel):
     kind: str
     stage: str
     status: str
+    purpose: str = "win"
+    relationship_budget_cap: Decimal | None = None
     product_line: str | None = None
     arbitration: str | None = None
     value: Decimal | None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String
+from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -22,7 +23,8 @@ class WbsTemplate(Base):
 
 
 class BidClosure(Base):
-    """Lessons learned when a bid closes: outcome, reasons, competitor, price gap, slips."""
+    """The close-out of a bid: outcome, reasons, competitor, price gap, slips (the structured
+    reasons, competitors and lessons are rows of ``app.closeout.models``)."""
 
     __tablename__ = "bid_closures"
 
@@ -33,3 +35,13 @@ class BidClosure(Base):
     price_gap_percent: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     lessons: Mapped[str | None] = mapped_column(String(4000))
     slipped: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # the winner (who won: us on a won bid), our final price and the winner's, bid currency
+    winner: Mapped[str | None] = mapped_column(String(200))
+    our_price: Mapped[Decimal | None]
+    winner_price: Mapped[Decimal | None]
+    # computed at close-out: working days the bid's finish moved past its first gate baseline
+    # (or its submission deadline), and actual cost minus the pursuit budget
+    schedule_slip_days: Mapped[int | None] = mapped_column(Integer)
+    budget_slip: Mapped[Decimal | None]
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
@@ -13,7 +12,6 @@ from app.auth.deps import CurrentUser, require_role
 from app.auth.permissions import require_bid
 from app.db import SessionDep
 from app.decompose import service
-from app.errors import NotFound
 from app.etag import IfMatch, check_if_match, set_etag
 from app.guards import bid_access, guarded, roles
 from app.params import BidPath
@@ -34,16 +32,6 @@ class DecomposeOptions(Input):
     fit_to_deadline: bool = True
     use_calibration: bool = False
     dry_run: bool = False
-
-
-class CloseOut(Input):
-    outcome: Literal["won", "lost", "abandoned"]
-    reasons: str | None = Field(default=None, max_length=2000)
-    competitor: str | None = Field(default=None, max_length=200)
-    price_gap_percent: Decimal | None = Field(
-        default=None, ge=-1000, le=1000, max_digits=7, decimal_places=2
-    )
-    lessons: str | None = Field(default=None, max_length=4000)
 
 
 @router.post("/bids/{bid}/decompose", status_code=status.HTTP_201_CREATED)
@@ -121,39 +109,6 @@ def put_template(
 def get_raci(bid_id: BidPath, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     """The bid's RACI matrix: person id -> R/A/C/I per task."""
     return service.raci_json(session, require_bid(session, user, bid_id))
-
-
-@router.get("/bids/{bid}/appraisal")
-def get_appraisal(
-    bid_id: BidPath,
-    session: SessionDep,
-    user: CurrentUser,
-    bonus_pool: Annotated[Decimal, Query(ge=0, max_digits=18, decimal_places=2)] = Decimal(0),
-) -> dict[str, Any]:
-    """Each team member's contribution, explained line by line, and their bonus share."""
-    bid = require_bid(session, user, bid_id)
-    return service.appraisal_json(session, bid, bonus_pool)
-
-
-@router.post("/bids/{bid}/close-out")
-@guarded(bid_access(write=True))
-def close_out(
-    bid_id: BidPath, body: CloseOut, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
-    """Close the bid: outcome, reasons, competitor, price gap, lessons; the slips are computed."""
-    bid = require_bid(session, user, bid_id, write=True)
-    closure = service.close_bid(session, user, bid, body.model_dump())
-    session.commit()
-    return service.closure_json(closure)
-
-
-@router.get("/bids/{bid}/close-out")
-def get_close_out(bid_id: BidPath, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    require_bid(session, user, bid_id)
-    closure = service.get_closure(session, bid_id)
-    if closure is None:
-        raise NotFound(f"bid {bid_id} has not been closed")
-    return service.closure_json(closure)
 
 
 @router.get("/bids/{bid}/similar")

@@ -20,7 +20,7 @@ from app.accounts.models import Account
 from app.auth.models import User
 from app.auth.permissions import visible_bids_clause
 from app.bids.models import Bid, TeamMember
-from app.decompose.models import BidClosure, WbsTemplate
+from app.decompose.models import WbsTemplate
 from app.errors import Conflict, Invalid, NotFound
 from app.tasks.models import Task
 from app.tasks.scheduling import bid_calendar, bid_scheduler
@@ -435,48 +435,6 @@ def slipped_tasks(session: Session, bid_id: int) -> list[dict[str, Any]]:
                 }
             )
     return slips
-
-
-def close_bid(session: Session, user: User, bid: Bid, data: Mapping[str, Any]) -> BidClosure:
-    """Record the bid's outcome and lessons; sets its status and stage (flushed)."""
-    from app.bids.service import update_bid
-
-    update_bid(session, user, bid, {"status": data["outcome"], "stage": "close_out"})
-    closure = session.scalar(select(BidClosure).where(BidClosure.bid_id == bid.id))
-    fields = {
-        "outcome": data["outcome"],
-        "reasons": data.get("reasons"),
-        "competitor": data.get("competitor"),
-        "price_gap_percent": data.get("price_gap_percent"),
-        "lessons": data.get("lessons"),
-        "slipped": slipped_tasks(session, bid.id),
-    }
-    if closure is None:
-        closure = BidClosure(bid_id=bid.id, **fields)
-        session.add(closure)
-    else:
-        for key, value in fields.items():
-            setattr(closure, key, value)
-    session.flush()
-    return closure
-
-
-def get_closure(session: Session, bid_id: int) -> BidClosure | None:
-    return session.scalar(select(BidClosure).where(BidClosure.bid_id == bid_id))
-
-
-def closure_json(closure: BidClosure) -> dict[str, Any]:
-    return {
-        "bid_id": closure.bid_id,
-        "outcome": closure.outcome,
-        "reasons": closure.reasons,
-        "competitor": closure.competitor,
-        "price_gap_percent": None
-        if closure.price_gap_percent is None
-        else str(closure.price_gap_percent),
-        "lessons": closure.lessons,
-        "slipped": closure.slipped,
-    }
 
 
 def element_actuals(session: Session) -> list[ElementActual]:

@@ -25,15 +25,16 @@ from app.accounts.service import create_account, create_stakeholder
 from app.auth.models import User
 from app.auth.service import create_user, get_user_by_username, issue_token
 from app.bids.models import Bid, TeamMember
-from app.bids.service import add_team_member, create_bid
+from app.bids.service import add_team_member
 from app.costs.service import create_entry
 from app.crud import apply_changes
 from app.decompose.service import plan_bid, save_decomposition
 from app.demo.account_relations import load_account_relations
 from app.demo.data import ACCOUNTS, BIDS, ORG_UNITS, PEOPLE, USERS, AccountData, BidData
-from app.demo.pmo_history import load_pmo_history
+from app.demo.pmo_history import DEMO_IMPORT_REASON, load_pmo_history
 from app.orgs.models import OrgUnit, Person
 from app.orgs.service import create_org_unit, create_person
+from app.pmo.control import import_bid
 from app.tasks.models import Task
 from app.tasks.scheduling import recompute
 from wbs.cpm import TimeAxis
@@ -203,7 +204,7 @@ def _bid(
 ) -> Bid:
     bid = session.scalar(select(Bid).where(Bid.title == data.title))
     if bid is None:
-        bid = create_bid(
+        bid = import_bid(
             session,
             None,
             {
@@ -224,6 +225,7 @@ def _bid(
                 "pursuit_budget": data.pursuit_budget,
                 "lead_id": people[data.lead].id,
             },
+            DEMO_IMPORT_REASON,
         )
     _team(session, bid, data, people)
     has_tasks = session.scalar(select(Task.id).where(Task.bid_id == bid.id).limit(1))

@@ -5,8 +5,9 @@ history and the PMO reports would be empty. ``load_pmo_history`` gives each demo
 past instead: it went through every stage up to its current one between its start date and its
 status date (time per stage in proportion to ``STAGE_WEIGHTS``), each passed gate approved by
 the PMO, one bid sent back once, closed bids ending in close-out with their status as outcome.
-The current gate has about half of its exit items checked, and the last passed gate of an open
-bid froze its "gate: <stage>" baseline.
+The current gate has its entry items and about half of its exit items checked, and the last
+passed gate of an open bid froze its "gate: <stage>" baseline. ``app.demo.pmo_control`` then
+writes the closed bids' close-outs, the relationship bid and the PMO's arbitrations.
 
 Idempotent: a bid that already has a gate row is left alone.
 """
@@ -24,6 +25,7 @@ from app.auth.service import get_user_by_username
 from app.baselines.service import take_baseline
 from app.bids.models import STAGES, Bid
 from app.demo.data import BIDS, BidData
+from app.demo.pmo_control import load_pmo_control
 from app.pmo.models import GateReview, StageGate, StageVisit
 from wbs.gates import load_gates
 
@@ -42,6 +44,7 @@ SENT_BACK = ("东海地铁5号线综合监控系统集成项目", "plan", "strat
 APPROVED = "同意进入下一阶段 · Approved"
 SENT_BACK_COMMENT = "竞争策略需重新评估 · Rework the strategy"
 REVIEW_HOUR = dt.time(2, 0, tzinfo=dt.UTC)  # 10:00 in Beijing
+DEMO_IMPORT_REASON = "演示数据：历史投标导入 · Demo portfolio: bid history imported"
 
 
 def load_pmo_history(session: Session, bids: Iterable[BidData] = BIDS) -> None:
@@ -53,6 +56,7 @@ def load_pmo_history(session: Session, bids: Iterable[BidData] = BIDS) -> None:
             continue
         _history(session, bid, data, reviewer)
     session.flush()
+    load_pmo_control(session)
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -143,11 +147,13 @@ def _review(
 
 
 def _current_gate(session: Session, bid: Bid, data: BidData) -> None:
-    """The gate of the bid's current stage with the first half of its exit items checked."""
+    """The gate of the bid's current stage with its entry items (the stage was entered through
+    the previous gate) and the first half of its exit items checked."""
     gate = load_gates().gate(data.stage)
     required = gate.missing([])
     stamp = {"by": None, "at": _at(data.status_date or data.start_date).isoformat()}
     done = required[: len(required) // 2] if data.status == "open" else required
+    done = [item.code for item in gate.entry] + done
     row = session.scalar(
         select(StageGate).where(StageGate.bid_id == bid.id, StageGate.stage == data.stage)
     )

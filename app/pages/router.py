@@ -413,6 +413,8 @@ def bid_page(
     account = session.get(Account, row.account_id)
     unit = session.get(OrgUnit, row.org_unit_id)
     lead = session.get(Person, row.lead_id) if row.lead_id is not None else None
+    from app.closeout.pages import closeout_section  # the close-out pages render through here
+
     return render(
         request,
         "bid.html",
@@ -432,6 +434,7 @@ def bid_page(
             "actual": actual,
             "money": money,
             "can_write": can_write_bid(user, row),
+            "close_out": closeout_section(session, user, row),
         },
     )
 

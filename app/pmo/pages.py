@@ -1,5 +1,5 @@
-"""The PMO page ``/pmo``: gates board (open bids by stage), weighted pipeline by month (Plotly),
-forecast P10/P50/P90 and the stage conversion table.
+"""The PMO page ``/pmo``: gates waiting for review, gates board (open bids by stage), weighted
+pipeline by month (Plotly), forecast P10/P50/P90 and the stage conversion table.
 
 Every figure on it comes from the same services as ``/api/v1/pmo/*`` and covers the bids the
 caller may read; no session redirects to ``/login`` like every page.
@@ -19,7 +19,7 @@ from app.auth.permissions import visible_bids_clause
 from app.bids.models import STAGES, Bid
 from app.db import SessionDep
 from app.pages.router import _to_login, render, safe_json
-from app.pmo import service
+from app.pmo import control, service
 from app.pmo.probability import effective_win_probability, win_probability_source
 from gantt.pipeline import pipeline_bars
 from wbs import pipeline
@@ -39,11 +39,11 @@ def _board(session: SessionDep, user: User) -> list[dict[str, Any]]:
     bids = list(session.scalars(statement))
     gates = load_gates()
     columns: list[dict[str, Any]] = []
+    waiting = {row["bid"].id: row["missing"] for row in control.waiting_gates(session, user)}
     for stage in STAGES:
         cards = []
         for bid in (b for b in bids if b.stage == stage):
-            row = service.gate_row(session, bid.id, stage)
-            missing = gates.gate(stage).missing(row.checked if row is not None else {})
+            missing = waiting.get(bid.id, [])
             cards.append(
                 {
                     "bid": bid,
@@ -56,6 +56,18 @@ def _board(session: SessionDep, user: User) -> list[dict[str, Any]]:
             )
         columns.append({"stage": stage, "gate": gates.gate(stage), "cards": cards})
     return columns
+
+
+def _waiting(session: SessionDep, user: User) -> list[dict[str, Any]]:
+    """Open bids at their gate, ready ones first, missing items in words."""
+    gates = load_gates()
+    rows = control.waiting_gates(session, user)
+    rows.sort(key=lambda row: (not row["ready"], len(row["missing"]), row["bid"].id))
+    for row in rows:
+        row["missing_text"] = [
+            control.missing_label(gates, row["bid"].stage, code) for code in row["missing"]
+        ]
+    return rows
 
 
 @router.get("/pmo", response_class=HTMLResponse, response_model=None)
@@ -77,6 +89,8 @@ def pmo_page(
         {
             "user": user,
             "board": _board(session, user),
+            "waiting": _waiting(session, user),
+            "relationship": [session.get(Bid, bid_id) for bid_id in data.relationship],
             "by_month": by_month,
             "totals": pipeline.totals_by_currency(data.bids),
             "figure_json": safe_json(pipeline_bars(by_month).to_json()) if by_month else None,

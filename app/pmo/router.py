@@ -13,14 +13,15 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.auth.deps import CurrentUser, require_role
 from app.auth.permissions import require_bid
-from app.bids.schemas import Stage
+from app.bids.schemas import BidRead, Stage
 from app.db import SessionDep
-from app.etag import IfMatch, check_if_match, set_etag
-from app.guards import bid_access, guarded
+from app.etag import IfMatch, check_if_match, committed, set_etag
+from app.guards import bid_access, guarded, roles
 from app.pagination import Page, PageDep
 from app.params import BidPath
-from app.pmo import pages, service
+from app.pmo import control, pages, service
 from app.pmo.schemas import (
+    BidImport,
     ChecklistUpdate,
     ForecastRead,
     ForecastReport,
@@ -35,8 +36,10 @@ from app.pmo.schemas import (
     ReviewResult,
     StageGroupBy,
     StageGroupRead,
+    StageOverride,
     StageReport,
     StageVisitRead,
+    WaitingGateRead,
     WinProbabilityOverride,
     WinProbabilityRead,
 )
@@ -49,7 +52,8 @@ api = APIRouter(prefix="/api/v1", tags=["pmo"], responses=PROBLEM_RESPONSES)
 StagePath = Annotated[Stage, Path(description="bid stage")]
 CURRENCY_NOTE = (
     "Amounts are never converted between currencies: every row and total is per currency. "
-    "Only open bids with a value count; bids_without_value lists the others."
+    "Only open bids with a value count; bids_without_value lists the others. Relationship "
+    "bids (purpose relationship) are not weighted in: relationship_bids lists them."
 )
 
 
@@ -128,6 +132,68 @@ def review_gate(
         bid_status=bid.status,
         bid_version=bid.version,
     )
+
+
+@api.post("/bids/{bid}/stage-override", response_model=ReviewResult)
+@guarded(bid_access(write=True, allowed=("pmo",)))
+def override_stage(
+    bid_id: BidPath,
+    body: StageOverride,
+    session: SessionDep,
+    user: CurrentUser,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ReviewResult:
+    """The PMO corrects an open bid's stage outside its gates, with a reason (journaled and
+    listed with the gate reviews as decision ``override``; If-Match: the bid)."""
+    bid = require_bid(session, user, bid_id, write=True)
+    require_role(user, "pmo")
+    check_if_match(if_match, bid)
+    review = control.override_stage(session, user, bid, body.stage, body.reason)
+    session.commit()
+    set_etag(response, bid)
+    return ReviewResult(
+        review=GateReviewRead.model_validate(service.review_json(review)),
+        bid_stage=bid.stage,
+        bid_status=bid.status,
+        bid_version=bid.version,
+    )
+
+
+@api.post("/pmo/bid-imports", response_model=BidRead, status_code=status.HTTP_201_CREATED)
+@guarded(roles("pmo"))
+def import_bid_history(
+    body: BidImport, session: SessionDep, user: CurrentUser, response: Response
+) -> BidRead:
+    """The PMO brings in a bid with its history: its stage and status as given, the import
+    reason recorded as a gate review ``import``, a closed bid with its close-out. A second
+    quote on a pursued account is held for arbitration."""
+    require_role(user, "pmo")
+    data = body.model_dump(exclude={"import_reason", "close_out"})
+    close_out = body.close_out.model_dump(exclude={"outcome"}) if body.close_out else None
+    bid = control.import_bid(session, user, data, body.import_reason, close_out)
+    return committed(session, response, bid, BidRead)
+
+
+@api.get("/pmo/gates/waiting", response_model=Page[WaitingGateRead])
+def waiting_gates(session: SessionDep, user: CurrentUser, page: PageDep) -> Page[WaitingGateRead]:
+    """Open bids at their current gate, ready ones (nothing missing) first."""
+    rows = control.waiting_gates(session, user)
+    rows.sort(key=lambda row: (not row["ready"], row["bid"].id))
+    items = [
+        WaitingGateRead(
+            bid_id=row["bid"].id,
+            title=row["bid"].title,
+            title_en=row["bid"].title_en,
+            stage=row["bid"].stage,
+            purpose=row["bid"].purpose,
+            ready=row["ready"],
+            missing=row["missing"],
+            review=f"/api/v1/bids/{row['bid'].id}/gates/{row['bid'].stage}/review",
+        )
+        for row in rows[page.offset : page.offset + page.limit]
+    ]
+    return Page(items=items, total=len(rows))
 
 
 @api.get("/bids/{bid}/stage-history", response_model=Page[StageVisitRead])
@@ -229,6 +295,7 @@ def pipeline_report(
             for r in pipeline.totals_by_currency(data.bids)
         ],
         bids_without_value=data.without_value,
+        relationship_bids=data.relationship,
         note=CURRENCY_NOTE,
     )
 
@@ -243,6 +310,7 @@ def forecast_report(session: SessionDep, user: CurrentUser) -> ForecastReport:
         items=[ForecastRead.model_validate(f, from_attributes=True) for f in forecasts],
         total=len(forecasts),
         bids_without_value=data.without_value,
+        relationship_bids=data.relationship,
         note=CURRENCY_NOTE
         + " Bids are independent win/lose outcomes; percentiles are exact up to "
         + f"{pipeline.EXACT_LIMIT} bids, else Monte Carlo ({pipeline.MONTE_CARLO_DRAWS} draws, "

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from app.bids.schemas import Stage
+from app.bids.schemas import BidCreate, Stage
+from app.closeout.schemas import CloseOut, Outcome
 from app.schemas import Code, Input, ORMModel, _no_control_chars
 
 Comment = Annotated[
@@ -164,6 +165,7 @@ class PipelineReport(BaseModel):
     total: int
     totals: list[PipelineTotalRead]
     bids_without_value: list[int]
+    relationship_bids: list[int] = []
     note: str
 
 
@@ -186,4 +188,37 @@ class ForecastReport(BaseModel):
     items: list[ForecastRead]
     total: int
     bids_without_value: list[int]
+    relationship_bids: list[int] = []
     note: str
+
+
+class StageOverride(Input):
+    """The PMO puts an open bid in another stage without its gates, saying why."""
+
+    stage: Stage
+    reason: Reason
+
+
+class ImportedCloseOut(CloseOut):
+    """A closed bid's close-out in a history import: its outcome is the bid's status."""
+
+    outcome: Outcome | None = None  # type: ignore[assignment]
+
+
+class BidImport(BidCreate):
+    """A bid with its history (PMO): any stage and status, why it is imported, and for a
+    closed bid its close-out."""
+
+    import_reason: Reason
+    close_out: ImportedCloseOut | None = None
+
+
+class WaitingGateRead(BaseModel):
+    bid_id: int
+    title: str
+    title_en: str | None
+    stage: str
+    purpose: str
+    ready: bool
+    missing: list[str]
+    review: str

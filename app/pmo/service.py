@@ -3,11 +3,12 @@
 
 Gate rules (definitions from ``wbs.gates``):
 - only the gate of the bid's current stage is reviewed, and only while the bid is open;
-- ``approve`` needs every exit item and deliverable checked, or an ``override_reason``; it
-  freezes the baseline "gate: <stage>" and moves the bid to the next stage (close-out, the last
-  gate, only records the pass);
+- ``approve`` needs every exit item and deliverable of the stage and every entry item of the
+  next stage checked, or an ``override_reason`` (recorded with what was missing); it freezes
+  the baseline "gate: <stage>" and moves the bid to the next stage (close-out, the last gate,
+  only records the pass: a bid ends through its close-out, ``app.closeout``);
 - ``send_back`` returns the bid to an earlier stage (default: the previous one);
-- ``stop`` abandons the bid.
+- ``stop`` abandons the bid, with a close-out naming the comment as its reason.
 Stage changes go through ``app.bids.service.update_bid``, so stage history and the journal see
 them exactly like a ``PATCH /bids``.
 """
@@ -28,11 +29,13 @@ from app.auth.permissions import visible_bids_clause
 from app.baselines.service import take_baseline
 from app.bids.models import Bid
 from app.bids.service import update_bid
+from app.closeout.service import record_closure
 from app.crud import apply_changes, record_creation
 from app.db import utcnow
 from app.errors import Conflict, Invalid
 from app.journal.service import record_changes
 from app.orgs.models import OrgUnit
+from app.pmo.control import gate_missing
 from app.pmo.models import GateReview, StageGate, StageVisit
 from app.pmo.probability import effective_win_probability, win_probability_source
 from wbs import pipeline
@@ -59,6 +62,10 @@ def gate_row(session: Session, bid_id: int, stage: str) -> StageGate | None:
 def _gate_rows(session: Session, bid_id: int) -> dict[str, StageGate]:
     rows = session.scalars(select(StageGate).where(StageGate.bid_id == bid_id))
     return {row.stage: row for row in rows}
+
+
+def _gate_rows_by_key(session: Session, bid_id: int) -> dict[tuple[int, str], StageGate]:
+    return {(bid_id, stage): row for stage, row in _gate_rows(session, bid_id).items()}
 
 
 def gate_reviews(session: Session, bid_id: int) -> list[GateReview]:
@@ -219,7 +226,7 @@ def review_gate(
     _check_reviewable(bid, stage)
     gates = load_gates()
     row = _ensure_gate(session, bid.id, stage)
-    missing = gates.gate(stage).missing(row.checked)
+    missing = gate_missing(gates, bid, _gate_rows_by_key(session, bid.id))
     review = GateReview(
         bid_id=bid.id,
         stage=stage,
@@ -236,7 +243,8 @@ def review_gate(
         update_bid(session, user, bid, {"stage": review.to_stage})
     else:
         row.state = "stopped"
-        update_bid(session, user, bid, {"status": "abandoned"})
+        fields = {"reasons": decision.comment or "stopped at the gate review"}
+        record_closure(session, user, bid, "abandoned", fields, ["strategic_no_bid"])
     session.add(review)
     fields = ("decision", "comment", "override_reason", "to_stage", "stage", "baseline_id")
     record_creation(session, user, review, {f: getattr(review, f) for f in fields}, bid_id=bid.id)
@@ -254,8 +262,8 @@ def _approve(
 ) -> None:
     if missing and not override_reason:
         raise Conflict(
-            f"the exit criteria of {row.stage} are not met ({', '.join(missing)}); "
-            "check them or approve with an override_reason",
+            f"the exit criteria of {row.stage} or the entry criteria of the next stage are not "
+            f"met ({', '.join(missing)}); check them or approve with an override_reason",
             missing=missing,
         )
     review.override_reason = override_reason if missing else None
@@ -326,11 +334,15 @@ def expected_award(bid: Bid) -> dt.date | None:
 class PipelineInput:
     bids: list[pipeline.PipelineBid]
     without_value: list[int]
+    relationship: list[int]
 
 
 def pipeline_input(session: Session, user: User) -> PipelineInput:
-    """The caller's open bids as pipeline items; open bids without a value are listed apart."""
-    open_bids = [b for b in _visible_bids(session, user) if b.status == "open"]
+    """The caller's open bids as pipeline items; open bids without a value are listed apart,
+    and relationship bids (entered to keep the relationship, not to win) are not weighted in."""
+    visible = [b for b in _visible_bids(session, user) if b.status == "open"]
+    relationship = [b.id for b in visible if b.purpose == "relationship"]
+    open_bids = [b for b in visible if b.purpose != "relationship"]
     units = _names(session, OrgUnit, (b.org_unit_id for b in open_bids))
     accounts = _names(session, Account, (b.account_id for b in open_bids))
     items = [
@@ -347,7 +359,7 @@ def pipeline_input(session: Session, user: User) -> PipelineInput:
         for b in open_bids
         if b.value is not None
     ]
-    return PipelineInput(items, [b.id for b in open_bids if b.value is None])
+    return PipelineInput(items, [b.id for b in open_bids if b.value is None], relationship)
 
 
 def _group_of(session: Session, bids: list[Bid], group_by: str) -> Callable[[int], str]:

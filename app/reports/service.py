@@ -330,7 +330,8 @@ def bid_report(
     series = time_phased(elements, status_date, is_working_day=is_working_day)
     earned_by_node = _earned_by_node(tasks, elements, status_date, is_working_day)
     pursuit = None
-    if bid.value is not None and bid.win_probability_percent is not None:
+    # a relationship bid is not pursued to be won: its cost is not weighed against its value
+    if bid.value is not None and bid.win_probability_percent is not None and bid.purpose == "win":
         pursuit = pursuit_check(
             rollup.total.forecast, bid.value, bid.win_probability_percent, options.pursuit_threshold
         )

@@ -221,6 +221,11 @@ def make_bid(
         body.setdefault("account_id", make_account()["id"])
         if lead is not None:
             body["lead_id"] = lead.person_id
+        if body.get("stage", "lead_in") != "lead_in" or body.get("status", "open") != "open":
+            # a bid with a past: the PMO's history import (a new bid starts at lead-in, open)
+            body["import_reason"] = "测试：带历史的投标 · test bid with a history"
+            imported = client.post("/api/v1/pmo/bid-imports", json=body, headers=pmo.headers)
+            return _created(imported)
         return _created(client.post("/api/v1/bids", json=body, headers=pmo.headers))
 
     return factory

@@ -10,6 +10,8 @@ The cast (``World``):
   owner of its task ``own_task``.
 - ``other`` bid: led by another lead, another org unit, nobody of the cast on its team.
 - ``pmo`` and ``finance`` read both; ``anonymous`` sends no token.
+- The cast's units quote one account, so the module runs under the quote scope
+  ``account_and_product_line`` (the default ``account`` is restored at its end).
 - For an account's relations (``app/accounts/access.py``) ``own``/``other`` is the account:
   ``own`` carries both bids above and a bid like ``own``'s that the PMO accepted past lead-in
   (through which the cast reads the account), ``other`` only a bid of the other unit and
@@ -209,6 +211,12 @@ class World:
         response = self.client.patch(path, json={"policy": policy}, headers=headers)
         assert response.status_code == 200, f"setup quote policy: {response.text}"
 
+    def set_quote_scope(self, scope: str) -> None:
+        path = "/api/v1/accounts/quote-policy"
+        headers = {**self.pmo, "If-Match": self.etag(path)}
+        response = self.client.patch(path, json={"scope": scope}, headers=headers)
+        assert response.status_code == 200, f"setup quote scope: {response.text}"
+
     def held_bid(self, which: str) -> dict[str, Any]:
         """A fresh bid like ``which``'s held for the PMO's arbitration: a second quote for the
         product line a third unit pursues, opened under ``arbitrate`` (then back to the default
@@ -407,7 +415,39 @@ def _put_template(w: World, role: str, which: str) -> Request:
 
 def _close_out(w: World, role: str, which: str) -> Request:
     bid = w.bid_like(which)
-    return Request("POST", f"/api/v1/bids/{bid['id']}/close-out", json={"outcome": "lost"})
+    body = {"outcome": "lost", "reason_codes": ["price"]}
+    return Request("POST", f"/api/v1/bids/{bid['id']}/close-out", json=body)
+
+
+def _stage_override(w: World, role: str, which: str) -> Request:
+    path = f"/api/v1/bids/{w.bid_like(which)['id']}"
+    body = {"stage": "goals", "reason": "矩阵：补录阶段"}
+    return Request("POST", f"{path}/stage-override", json=body, if_match=w.etag(path))
+
+
+def _bid_import_body(w: World, which: str) -> dict[str, Any]:
+    return {**_bid_body(w, which), "stage": "plan", "import_reason": "矩阵：历史导入"}
+
+
+def _adjustment_body(w: World, which: str) -> dict[str, Any]:
+    person = w.users["member"].person_id if which == "own" else w.extra["victim"].person_id
+    return {"person_id": person, "amount": "-10.00", "reason": "矩阵：迟交材料"}
+
+
+def _person_appraisal(w: World, role: str, which: str) -> Request:
+    """``own``: the member on the own bid (themselves for ``member``, on their bid for
+    ``lead``); ``other``: a member of the other bid only."""
+    person = w.users["member"].person_id if which == "own" else w.extra["victim"].person_id
+    params = {"from": "2000-01-01", "to": "2100-12-31"}
+    return Request("GET", f"/api/v1/people/{person}/appraisal", params=params)
+
+
+def reads_person_appraisal(role: str, which: str) -> Outcome:
+    """``app.appraisal.service.person_appraisal``: the PMO and finance everyone, a person
+    themselves, a lead the people of the bids they lead; anyone else 403."""
+    if role in ("pmo", "finance"):
+        return OK
+    return OK if role in ("lead", "member") and which == "own" else 403
 
 
 def _delete_task(w: World, role: str, which: str) -> Request:
@@ -814,6 +854,60 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/bids/{bid}/raci": Entry(bid_read, get(bid_path("/raci"))),
     "GET /api/v1/bids/{bid}/appraisal": Entry(bid_read, get(bid_path("/appraisal"))),
     "POST /api/v1/bids/{bid}/close-out": Entry(bid_write, _close_out),
+    "GET /api/v1/close-out-reasons": Entry(
+        signed_in, get(fixed("/api/v1/close-out-reasons")), per_bid=False
+    ),
+    "PUT /api/v1/close-out-reasons/{code}": Entry(
+        roles("pmo"),
+        lambda w, role, which: Request(
+            "PUT",
+            "/api/v1/close-out-reasons/matrix_reason",
+            json={"name": "矩阵原因", "name_en": "Matrix reason"},
+        ),
+        per_bid=False,
+    ),
+    # appraisal (app/appraisal): members see their own rows, leads their bid's, the PMO and
+    # finance all; weights, pools, policy and adjustments are the PMO's
+    "PUT /api/v1/bids/{bid}/appraisal/settings": Entry(
+        bid_read_then(lambda role, which: role == "pmo"),
+        lambda w, role, which: Request(
+            "PUT", bid_path("/appraisal/settings")(w, which), json={"bonus_pool": "1000.00"}
+        ),
+    ),
+    "PUT /api/v1/templates/{template_id}/appraisal-weights": Entry(
+        roles("pmo"),
+        lambda w, role, which: Request(
+            "PUT",
+            f"/api/v1/templates/{w.extra['template_id']}/appraisal-weights",
+            json={
+                "weights": {
+                    "responsibility": "0.3",
+                    "difficulty": "0.25",
+                    "workload": "0.25",
+                    "on_time": "0.1",
+                    "on_budget": "0.1",
+                }
+            },
+        ),
+        per_bid=False,
+    ),
+    "GET /api/v1/pmo/appraisal-policy": Entry(
+        signed_in, get(fixed("/api/v1/pmo/appraisal-policy")), per_bid=False
+    ),
+    "PATCH /api/v1/pmo/appraisal-policy": Entry(
+        roles("pmo"),
+        patch(fixed("/api/v1/pmo/appraisal-policy"), lambda: {"lost_percent": 20}),
+        per_bid=False,
+    ),
+    "GET /api/v1/bids/{bid}/appraisal/adjustments": Entry(
+        bid_read, get(bid_path("/appraisal/adjustments"))
+    ),
+    "POST /api/v1/bids/{bid}/appraisal/adjustments": Entry(
+        bid_read_then(lambda role, which: role == "pmo"),
+        post(bid_path("/appraisal/adjustments"), _adjustment_body),
+        (201,),
+    ),
+    "GET /api/v1/people/{person_id}/appraisal": Entry(reads_person_appraisal, _person_appraisal),
     "GET /api/v1/bids/{bid}/close-out": Entry(
         bid_read, get(lambda w, which: f"/api/v1/bids/{w.closed_bids[which]['id']}/close-out")
     ),
@@ -869,6 +963,28 @@ MATRIX: dict[str, Entry] = {
     "PATCH /api/v1/bids/{bid}/gates/{stage}": Entry(bid_write, _tick_gate),
     "POST /api/v1/bids/{bid}/gates/{stage}/review": Entry(
         bid_read_then(lambda role, which: role == "pmo"), _review_gate, (201,)
+    ),
+    "GET /api/v1/bids/{bid}/units": Entry(bid_read, get(bid_path("/units"))),
+    "POST /api/v1/bids/{bid}/units": Entry(
+        bid_write,
+        post(
+            bid_path("/units"),
+            lambda w, which: {
+                "org_unit_id": w.post(
+                    "/api/v1/org-units", {"code": unique("OU"), "name": unique("成员单位")}
+                )["id"]
+            },
+        ),
+        (201,),
+    ),
+    "POST /api/v1/bids/{bid}/stage-override": Entry(
+        bid_read_then(lambda role, which: role == "pmo"), _stage_override
+    ),
+    "POST /api/v1/pmo/bid-imports": Entry(
+        roles("pmo"), post(fixed("/api/v1/pmo/bid-imports"), _bid_import_body), (201,), False
+    ),
+    "GET /api/v1/pmo/gates/waiting": Entry(
+        signed_in, get(fixed("/api/v1/pmo/gates/waiting")), per_bid=False
     ),
     "GET /api/v1/bids/{bid}/stage-history": Entry(bid_read, get(bid_path("/stage-history"))),
     "GET /api/v1/bids/{bid}/win-probability": Entry(bid_read, get(bid_path("/win-probability"))),
@@ -965,6 +1081,9 @@ def world(app: Any) -> Iterator[World]:
         pmo = make_user("pmo")
         w = World(client, {"pmo": pmo}, {}, {}, {})
         w.extra["session_factory"] = app.state.session_factory
+        # the cast's units all quote one account: one quote per product line while it plays
+        # (restored to the default ``account`` afterwards, for the modules sharing the database)
+        w.set_quote_scope("account_and_product_line")
         own_unit = w.post("/api/v1/org-units", {"code": unique("OU"), "name": unique("矩阵部")})
         other_unit = w.post("/api/v1/org-units", {"code": unique("OU"), "name": unique("他部")})
         account = w.post("/api/v1/accounts", {"name": unique("矩阵客户")})
@@ -995,6 +1114,10 @@ def world(app: Any) -> Iterator[World]:
             f"/api/v1/bids/{w.bid_id('own')}/team",
             {"person_id": w.users["member"].person_id, "kam_role": "sales_rep"},
         )
+        w.post(
+            f"/api/v1/bids/{w.bid_id('other')}/team",
+            {"person_id": w.extra["victim"].person_id, "kam_role": "sales_rep"},
+        )
         owners = {"own": w.users["member"].person_id, "other": other_lead.person_id}
         for which in WHICH:
             w.tasks[which] = w.task(which, owner_id=owners[which], duration_days=3)
@@ -1016,7 +1139,10 @@ def world(app: Any) -> Iterator[World]:
             )["id"]
         for which in WHICH:
             w.closed_bids[which] = w.bid_like(which)
-            w.post(f"/api/v1/bids/{w.closed_bids[which]['id']}/close-out", {"outcome": "won"})
+            w.post(
+                f"/api/v1/bids/{w.closed_bids[which]['id']}/close-out",
+                {"outcome": "lost", "reason_codes": ["price"]},
+            )
         w.extra["calendar"] = w.post("/api/v1/calendars", {"name": unique("矩阵日历")})["id"]
         w.extra["person"] = w.person()["id"]
         # the PMO's acceptance past lead-in: through it the cast reads the own account
@@ -1026,7 +1152,10 @@ def world(app: Any) -> Iterator[World]:
         w.extra["gate_item"] = {which: _first_gate_item(w, which) for which in WHICH}
         templates = client.get("/api/v1/templates", headers=w.pmo).json()["items"]
         w.extra["template_id"] = templates[0]["id"]
-        yield w
+        try:
+            yield w
+        finally:
+            w.set_quote_scope("account")
 
 
 def _cast_accounts(w: World, account_id: int, other_unit_id: int, other_lead_id: int) -> None:

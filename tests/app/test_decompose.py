@@ -149,6 +149,7 @@ def test_close_out_records_lessons(client, pmo, staffed_bid):
     assert client.get(url, headers=pmo.headers).status_code == 404
     body = {
         "outcome": "lost",
+        "reason_codes": ["price"],
         "reasons": "价格高于中标价",
         "competitor": "某竞争对手",
         "price_gap_percent": "6.50",
@@ -159,7 +160,7 @@ def test_close_out_records_lessons(client, pmo, staffed_bid):
     assert response.json()["price_gap_percent"] == "6.50"
     assert client.get(url, headers=pmo.headers).json()["competitor"] == "某竞争对手"
     closed = client.get(f"/api/v1/bids/{bid['id']}", headers=pmo.headers).json()
-    assert (closed["status"], closed["stage"]) == ("lost", "close_out")
+    assert (closed["status"], closed["stage"]) == ("lost", bid["stage"])
     bad = client.post(url, json={"outcome": "maybe"}, headers=pmo.headers)
     assert bad.status_code == 422
 

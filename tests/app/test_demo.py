@@ -175,3 +175,76 @@ def test_the_demo_portfolio_looks_real(client, demo):
     # their tasks; earlier bids run the stage-gate chain of the templates (see the report)
     in_flight = [share for stage, share in shares if stage == "execution"]
     assert len(in_flight) >= 3 and max(in_flight) < 0.45, shares
+
+
+def test_member1_sees_only_their_own_bonus_on_the_demo(client, demo):
+    tokens = demo[1]
+    me = client.get("/api/v1/me", headers=headers(tokens["member1"])).json()
+    member1_bids = demo_bids(client, tokens["member1"])
+    closed = [bid for bid in member1_bids if bid["status"] != "open"]
+    assert closed, "member1 is on a closed demo bid"
+    for bid in closed:
+        path = f"/api/v1/bids/{bid['id']}/appraisal"
+        own = client.get(path, headers=headers(tokens["member1"])).json()["members"]
+        assert [m["person_id"] for m in own] == [me["person_id"]]
+        everyone = client.get(path, headers=headers(tokens["pmo"])).json()["members"]
+        assert len(everyone) > 1
+    colleague = next(
+        m["person_id"]
+        for m in client.get(
+            f"/api/v1/bids/{closed[0]['id']}/appraisal", headers=headers(tokens["pmo"])
+        ).json()["members"]
+        if m["person_id"] != me["person_id"]
+    )
+    period = {"from": "2026-01-01", "to": "2026-12-31"}
+    url = f"/api/v1/people/{colleague}/appraisal"
+    assert client.get(url, params=period, headers=headers(tokens["member1"])).status_code == 403
+    mine = client.get(
+        f"/api/v1/people/{me['person_id']}/appraisal",
+        params=period,
+        headers=headers(tokens["member1"]),
+    ).json()
+    assert mine["items"] and all(item["explanation"] for item in mine["items"])
+
+
+def test_demo_bids_are_consistent_with_their_gates(client, demo):
+    token = demo[1]["pmo"]
+    for bid in demo_bids(client, token):
+        gates = client.get(f"/api/v1/bids/{bid['id']}/gates", headers=headers(token)).json()
+        by_stage = {gate["stage"]: gate for gate in gates["items"]}
+        stages = list(by_stage)
+        reached = stages[: stages.index(bid["stage"]) + 1]
+        for stage in reached:
+            unticked = [i["code"] for i in by_stage[stage]["entry"] if not i["checked"]]
+            assert not unticked, (bid["title"], stage, unticked)
+        for stage in reached[:-1]:
+            decisions = [r["decision"] for r in by_stage[stage]["reviews"]]
+            assert "approve" in decisions, (bid["title"], stage)
+
+
+def test_closed_demo_bids_have_real_close_outs(client, demo):
+    token = demo[1]["pmo"]
+    closed = [bid for bid in demo_bids(client, token) if bid["status"] != "open"]
+    assert {bid["status"] for bid in closed} == {"won", "lost", "abandoned"}
+    for bid in closed:
+        closure = client.get(f"/api/v1/bids/{bid['id']}/close-out", headers=headers(token))
+        assert closure.status_code == 200, bid["title"]
+        body = closure.json()
+        assert body["outcome"] == bid["status"] and body["reason_codes"]
+        assert body["lessons_repeat"] and body["lessons_avoid"]
+        assert body["schedule_slip_days"] is not None and body["budget_slip"] is not None
+        if bid["status"] == "lost":
+            assert body["winner"] and body["winner_price"] and body["price_gap_percent"]
+
+
+def test_the_demo_relationship_bid_and_held_second_quotes(client, demo):
+    token = demo[1]["pmo"]
+    bids = {bid["title"]: bid for bid in demo_bids(client, token)}
+    relationship = bids["西江港岸电系统改造"]
+    assert relationship["purpose"] == "relationship"
+    assert relationship["relationship_budget_cap"] == "140000.00"
+    pipeline = client.get("/api/v1/pmo/pipeline", headers=headers(token)).json()
+    assert relationship["id"] in pipeline["relationship_bids"]
+    for title in ("西江港岸电系统改造", "滨海城投地下综合管廊盾构设备租赁"):
+        case = client.get(f"/api/v1/bids/{bids[title]['id']}/arbitration", headers=headers(token))
+        assert case.status_code == 200 and case.json()["status"] == "allowed", title

@@ -160,12 +160,12 @@ def test_bid_patch_journaled(client, pmo, make_bid):
     bid = make_bid()
     path = f"/api/v1/bids/{bid['id']}"
     response = client.patch(
-        path, json={"stage": "strategy"}, headers={**pmo.headers, "If-Match": 'W/"1"'}
+        path, json={"title": "改后标题"}, headers={**pmo.headers, "If-Match": 'W/"1"'}
     )
     assert response.status_code == 200
     journal = client.get(f"{path}/journal", headers=pmo.headers).json()["items"]
-    change = [e for e in journal if e["field"] == "stage" and e["entity"] == "bids"]
-    assert change[0]["old_value"] == "lead_in" and change[0]["new_value"] == "strategy"
+    change = [e for e in journal if e["field"] == "title" and e["entity"] == "bids"]
+    assert change[0]["old_value"] == bid["title"] and change[0]["new_value"] == "改后标题"
     assert change[0]["user_id"] == pmo.id
     assert change[0]["created_at"].endswith(("+00:00", "Z"))
 

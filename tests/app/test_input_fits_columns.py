@@ -22,6 +22,16 @@ from app.schemas import Input
 # request model -> (table's model, {field: column} where the names differ); None: not stored
 STORED_IN: dict[str, tuple[str, dict[str, str]] | None] = {
     "AcceptRequest": None,  # a leveling proposal's moves: dates and ids
+    "AppraisalAdjustmentCreate": ("AppraisalAdjustment", {}),
+    "AppraisalPolicyUpdate": ("AppraisalPolicy", {}),
+    "AppraisalSettingUpdate": ("AppraisalSetting", {}),
+    "AppraisalWeightsIn": ("AppraisalSetting", {}),
+    "BidImport": ("Bid", {}),
+    "CompetitorIn": ("CloseOutCompetitor", {}),
+    "ImportedCloseOut": ("BidClosure", {}),
+    "ReasonCodeUpdate": ("CloseOutReasonCode", {}),
+    "StageOverride": ("GateReview", {"reason": "override_reason"}),
+    "TemplateWeightsUpdate": None,  # the weights: decimals
     "ArbitrationDecision": ("QuoteArbitration", {}),
     "ChecklistUpdate": None,  # ticks of gate items (codes from the template)
     "CloseOut": ("BidClosure", {}),

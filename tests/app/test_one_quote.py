@@ -27,6 +27,23 @@ def set_policy(client, pmo, policy: str) -> None:
     assert response.json()["policy"] == policy
 
 
+def set_scope(client, pmo, scope: str) -> None:
+    headers = {**pmo.headers, "If-Match": etag_of(client, POLICY, pmo.headers)}
+    response = client.patch(POLICY, json={"scope": scope}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["scope"] == scope
+
+
+@pytest.fixture
+def per_product_line(client, pmo) -> Iterator[None]:
+    """Today's narrower rule: only a second quote for the same product line counts."""
+    set_scope(client, pmo, "account_and_product_line")
+    try:
+        yield
+    finally:
+        set_scope(client, pmo, "account")
+
+
 @pytest.fixture
 def arbitrate(client, pmo) -> Iterator[None]:
     set_policy(client, pmo, "arbitrate")
@@ -89,19 +106,49 @@ def test_product_lines_compare_case_and_space_blind(client, pmo, make_account, m
     assert again.status_code == 409
 
 
-def test_what_is_allowed(client, pmo, pursued, make_org_unit):
+def test_a_second_unit_is_refused_whatever_its_product_line(client, pmo, pursued, make_bid):
+    """The default scope ``account``: any open bid of another org unit on the account counts."""
+    account_id = pursued["account"]["id"]
+    other_line = open_bid(client, pmo, account_id, pursued["other_unit"]["id"], "GIS组合电器")
+    no_line = open_bid(client, pmo, account_id, pursued["other_unit"]["id"], None)
+    for refused in (other_line, no_line):
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["conflicting_bid"]["id"] == pursued["bid"]["id"]
+        assert "whatever the product line" in refused.json()["detail"]
+    assert client.get(POLICY, headers=pmo.headers).json()["scope"] == "account"
+    same_unit = open_bid(client, pmo, account_id, pursued["unit"]["id"], "电力变压器")
+    assert same_unit.status_code == 201
+    historic = make_bid(account_id=account_id, product_line="电力变压器", status="lost")
+    assert historic["status"] == "lost" and historic["arbitration"] is None
+
+
+def test_a_second_unit_is_held_whatever_its_product_line_under_arbitrate(
+    client, pmo, pursued, arbitrate
+):
+    account_id = pursued["account"]["id"]
+    held = open_bid(client, pmo, account_id, pursued["other_unit"]["id"], "GIS组合电器")
+    assert held.status_code == 201, held.text
+    assert held.json()["arbitration"] == "pending"
+
+
+def test_what_is_allowed_per_product_line(client, pmo, pursued, per_product_line, make_bid):
     account_id = pursued["account"]["id"]
     same_unit = open_bid(client, pmo, account_id, pursued["unit"]["id"], "电力变压器")
     other_line = open_bid(client, pmo, account_id, pursued["other_unit"]["id"], "GIS组合电器")
     no_line = open_bid(client, pmo, account_id, pursued["other_unit"]["id"], None)
-    historic = open_bid(client, pmo, account_id, make_org_unit()["id"], "电力变压器", status="lost")
-    assert [r.status_code for r in (same_unit, other_line, no_line, historic)] == [201] * 4
+    assert [r.status_code for r in (same_unit, other_line, no_line)] == [201] * 3
+    again = open_bid(client, pmo, account_id, pursued["other_unit"]["id"], "电力变压器")
+    assert again.status_code == 409
 
 
 def test_a_closed_bid_no_longer_blocks(client, pmo, pursued):
     path = f"/api/v1/bids/{pursued['bid']['id']}"
-    headers = {**pmo.headers, "If-Match": etag_of(client, path, pmo.headers)}
-    assert client.patch(path, json={"status": "won"}, headers=headers).status_code == 200
+    closed = client.post(
+        f"{path}/close-out",
+        json={"outcome": "lost", "reason_codes": ["price"]},
+        headers=pmo.headers,
+    )
+    assert closed.status_code == 200, closed.text
     response = open_bid(
         client, pmo, pursued["account"]["id"], pursued["other_unit"]["id"], "电力变压器"
     )
@@ -124,7 +171,7 @@ def test_matching_accounts_count_as_one_customer(client, pmo, make_account, make
     )
 
 
-def test_moving_a_bid_onto_a_pursued_line_is_refused(client, pmo, pursued):
+def test_moving_a_bid_onto_a_pursued_line_is_refused(client, pmo, pursued, per_product_line):
     other = open_bid(client, pmo, pursued["account"]["id"], pursued["other_unit"]["id"], "配网")
     path = f"/api/v1/bids/{other.json()['id']}"
     headers = {**pmo.headers, "If-Match": etag_of(client, path, pmo.headers)}

@@ -51,7 +51,7 @@ def test_bid_access_matrix(client, world, who, which, read, write):
     path = f"/api/v1/bids/{bid['id']}"
     assert client.get(path, headers=user.headers).status_code == read
     headers = {**user.headers, "If-Match": f'W/"{bid["version"]}"'}
-    assert client.patch(path, json={"stage": "goals"}, headers=headers).status_code == write
+    assert client.patch(path, json={"title": "改名投标"}, headers=headers).status_code == write
     for sub in ("tasks", "dependencies", "schedule", "team", "baselines"):
         assert client.get(f"{path}/{sub}", headers=user.headers).status_code == read, sub
 

@@ -18,9 +18,8 @@ def _gate_path(bid_id: int, stage: str) -> str:
     return f"/api/v1/bids/{bid_id}/gates/{stage}"
 
 
-def _check_all(client: TestClient, user: TestUser, bid_id: int, stage: str) -> dict[str, Any]:
+def _tick(client: TestClient, user: TestUser, bid_id: int, stage: str, codes: Any) -> Any:
     path = _gate_path(bid_id, stage)
-    codes = GATES.gate(stage).required_codes()
     response = client.patch(
         path,
         json={"checked": dict.fromkeys(sorted(codes), True)},
@@ -28,6 +27,21 @@ def _check_all(client: TestClient, user: TestUser, bid_id: int, stage: str) -> d
     )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def _check_all(client: TestClient, user: TestUser, bid_id: int, stage: str) -> dict[str, Any]:
+    """Every exit item and deliverable of ``stage`` and every entry item of the next one."""
+    following = GATES.next_stage(stage)
+    if following is not None:
+        _tick(client, user, bid_id, following, [i.code for i in GATES.gate(following).entry])
+    return dict(_tick(client, user, bid_id, stage, GATES.gate(stage).required_codes()))
+
+
+def _required(stage: str) -> list[str]:
+    """What approving ``stage`` checks: its exit side, then the next stage's entry items."""
+    following = GATES.next_stage(stage)
+    entry = GATES.gate(following).entry if following else ()
+    return GATES.gate(stage).missing([]) + [f"{following}:{i.code}" for i in entry]
 
 
 def _review(client: TestClient, user: TestUser, bid_id: int, stage: str, **body: Any) -> Any:
@@ -109,7 +123,7 @@ def test_approve_needs_exit_criteria_or_an_override_reason(
     bid = make_bid(stage="strategy")
     refused = _review(client, pmo, bid["id"], "strategy", decision="approve")
     assert refused.status_code == 409
-    assert refused.json()["missing"] == GATES.gate("strategy").missing([])
+    assert refused.json()["missing"] == _required("strategy")
     overridden = _review(
         client,
         pmo,
@@ -121,7 +135,7 @@ def test_approve_needs_exit_criteria_or_an_override_reason(
     assert overridden.status_code == 201, overridden.text
     review = overridden.json()["review"]
     assert review["override_reason"] == "客户高层已口头确认，补交评审记录"
-    assert review["missing"] == GATES.gate("strategy").missing([])
+    assert review["missing"] == _required("strategy")
     assert overridden.json()["bid_stage"] == "plan"
 
 
@@ -146,7 +160,7 @@ def test_approve_advances_the_stage_freezes_a_baseline_and_records_history(
 
     gate = client.get(_gate_path(bid["id"], "analysis"), headers=pmo.headers).json()
     assert gate["state"] == "approved" and gate["passed_on"] is not None
-    assert [r["decision"] for r in gate["reviews"]] == ["approve"]
+    assert [r["decision"] for r in gate["reviews"]] == ["import", "approve"]
 
     history = _history(client, pmo, bid["id"])
     assert [(v["stage"], v["outcome"]) for v in history] == [
@@ -218,26 +232,41 @@ def test_stop_abandons_the_bid_and_is_journaled(
     assert any(e["field"] == "status" and e["new_value"] == "abandoned" for e in entries)
 
 
-def test_bid_patch_writes_stage_history(
+def test_a_patch_never_moves_the_stage_the_pmo_override_does_with_a_reason(
     client: TestClient, pmo: TestUser, make_bid: Callable[..., dict[str, Any]]
 ) -> None:
     bid = make_bid(stage="goals")
     path = f"/api/v1/bids/{bid['id']}"
 
-    def patch(**body: Any) -> None:
-        headers = {**pmo.headers, "If-Match": etag_of(client, path, pmo.headers)}
-        assert client.patch(path, json=body, headers=headers).status_code == 200
+    def headers() -> dict[str, str]:
+        return {**pmo.headers, "If-Match": etag_of(client, path, pmo.headers)}
 
-    patch(stage="analysis")
-    patch(stage="team")
-    patch(status="lost")
-    patch(status="open")
+    for body in ({"stage": "analysis"}, {"status": "lost"}):
+        refused = client.patch(path, json=body, headers=headers())
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        links = refused.json()["links"]
+        assert links["gate_review"] == f"{path}/gates/goals/review"
+        assert links["close_out"] == f"{path}/close-out"
+    same = client.patch(path, json={"stage": "goals", "title": "改名"}, headers=headers())
+    assert same.status_code == 200, same.text
+    no_reason = client.post(f"{path}/stage-override", json={"stage": "analysis"}, headers=headers())
+    assert no_reason.status_code == 422
+    reason = "客户提前进入需求确认，补录阶段"
+    moved = client.post(
+        f"{path}/stage-override", json={"stage": "analysis", "reason": reason}, headers=headers()
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["bid_stage"] == "analysis"
+    review = moved.json()["review"]
+    assert (review["decision"], review["override_reason"]) == ("override", reason)
     assert [(v["stage"], v["outcome"]) for v in _history(client, pmo, bid["id"])] == [
         ("goals", "advanced"),
-        ("analysis", "sent_back"),
-        ("team", "lost"),
-        ("team", None),
+        ("analysis", None),
     ]
+    journal = client.get(f"{path}/journal", headers=pmo.headers).json()["items"]
+    assert any(e["field"] == "override_reason" and e["new_value"] == reason for e in journal)
+    assert any(e["field"] == "stage" and e["new_value"] == "analysis" for e in journal)
 
 
 def test_only_the_pmo_reviews_and_strangers_see_nothing(

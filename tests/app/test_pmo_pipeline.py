@@ -176,9 +176,11 @@ def test_stage_report_conversion_per_industry(
         account_id=portfolio.transport["id"], org_unit_id=portfolio.unit["id"], stage="lead_in"
     )
     path = f"/api/v1/bids/{moving['id']}"
-    for change in ({"stage": "goals"}, {"status": "lost"}):
-        headers = {**pmo.headers, "If-Match": etag_of(client, path, pmo.headers)}
-        assert client.patch(path, json=change, headers=headers).status_code == 200
+    headers = {**pmo.headers, "If-Match": etag_of(client, path, pmo.headers)}
+    override = {"stage": "goals", "reason": "补录：已确认目标"}
+    assert client.post(f"{path}/stage-override", json=override, headers=headers).status_code == 200
+    lost = {"outcome": "lost", "reason_codes": ["price"]}
+    assert client.post(f"{path}/close-out", json=lost, headers=pmo.headers).status_code == 200
     body = _get(client, portfolio.viewer, "/api/v1/pmo/stage-report?group_by=industry")
     groups = {g["group"]: g for g in body["items"]}
     assert set(groups) == {portfolio.transport["industry"], portfolio.health["industry"]}

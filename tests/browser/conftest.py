@@ -112,9 +112,10 @@ def _seed(server: LiveServer) -> None:
         for key, title, unit, account, stage, start, deadline in specs:
             bid = _post(
                 client,
-                "/api/v1/bids",
+                "/api/v1/pmo/bid-imports",  # bids with a past come in through the PMO's import
                 {
                     "title": title,
+                    "import_reason": "浏览器测试数据 · browser test seed",
                     "org_unit_id": unit["id"],
                     "account_id": account["id"],
                     "stage": stage,
@@ -126,6 +127,20 @@ def _seed(server: LiveServer) -> None:
                 },
             )
             server.bids[key] = bid["id"]
+        # an open bid at lead-in that test_closeout_page closes through the lead's form
+        server.bids["closing"] = _post(
+            client,
+            "/api/v1/bids",
+            {
+                "title": "复盘测试投标",
+                "org_unit_id": east["id"],
+                "account_id": grid["id"],
+                "start_date": "2027-03-01",
+                "submission_deadline": "2027-03-26",
+                "value": "1100000.00",
+                "pursuit_budget": "50000.00",
+            },
+        )["id"]
         try:
             import wbs.cpm  # noqa: F401
         except ImportError:
