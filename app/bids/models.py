@@ -58,6 +58,10 @@ class Bid(Base):
     # without bumping the version): a worker whose cache holds the same stamp knows those
     # fields hold what it wrote last (``app.tasks.scheduling``)
     schedule_stamp: Mapped[str | None] = mapped_column(String(32))
+    # schedule risk (app.risk): the distribution of tasks that name none (None: triangular),
+    # and groups of tasks whose durations move together: [{"task_ids", "rank_correlation"}]
+    risk_distribution: Mapped[str | None] = mapped_column(String(12))
+    risk_correlations: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class TeamMember(Base):

@@ -19,6 +19,7 @@ CostCategory = Literal[
 ]
 LinkTypeName = Literal["FS", "SS", "FF", "SF"]
 ConstraintName = Literal["ASAP", "ALAP", "SNET", "SNLT", "FNET", "FNLT", "MSO", "MFO"]
+DistributionName = Literal["triangular", "pert", "uniform"]
 DurationDays = Annotated[int, Field(ge=0, le=10_000)]
 LagDays = Annotated[int, Field(ge=-10_000, le=10_000)]
 Difficulty = Annotated[int, Field(ge=1, le=5)]
@@ -43,6 +44,9 @@ class TaskCreate(Input):
     actual_start: PlanDate | None = None
     actual_finish: PlanDate | None = None
     percent_complete: Percent = 0
+    optimistic_days: DurationDays | None = None
+    pessimistic_days: DurationDays | None = None
+    distribution: DistributionName | None = None
     budget: Budget = Field(default_factory=dict)
 
 
@@ -62,6 +66,9 @@ class TaskUpdate(Input):
     actual_start: PlanDate | None = None
     actual_finish: PlanDate | None = None
     percent_complete: Percent | None = None
+    optimistic_days: DurationDays | None = None
+    pessimistic_days: DurationDays | None = None
+    distribution: DistributionName | None = None
     budget: Budget | None = None
 
 
@@ -84,6 +91,9 @@ class TaskRead(ORMModel):
     actual_start: dt.date | None
     actual_finish: dt.date | None
     percent_complete: int
+    optimistic_days: int | None = None
+    pessimistic_days: int | None = None
+    distribution: str | None = None
     planned_start: dt.date | None
     planned_finish: dt.date | None
     early_start: dt.date | None
