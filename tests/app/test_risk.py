@@ -33,7 +33,7 @@ def _patch(client: TestClient, path: str, headers: dict, body: dict) -> Any:
 def test_three_point_fields_on_tasks(
     client: TestClient, pmo: TestUser, make_bid: Any, make_task: Any, make_link: Any
 ) -> None:
-    bid, tasks = _bid_with_chain(make_bid, make_task, make_link)
+    _bid, tasks = _bid_with_chain(make_bid, make_task, make_link)
     path = f"/api/v1/tasks/{tasks[0]['id']}"
     response = _patch(
         client,
