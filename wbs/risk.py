@@ -860,12 +860,16 @@ class _Sampler:
             own = streams.correlations.standard_normal((members.size, width))
             mixed = math.sqrt(normal_rho) * factor + math.sqrt(1 - normal_rho) * own
             bits[members] = uniform_bits(normal_cdf(mixed))
-        index = (bits >> (32 - TABLE_BITS)).astype(np.int32)
-        index += self.offsets[:, None].astype(np.int32)
+        index = bits >> (32 - TABLE_BITS)
+        if self.offsets.any():
+            index += self.offsets.astype(np.uint32)[:, None]
         drawn = self.stacked[index]
-        unsettled = np.argwhere(drawn == UNSETTLED)
-        for row, column in unsettled.tolist():
-            drawn[row, column] = self.laws[row].settle(bits[row, column : column + 1])[0]
+        unsettled = np.flatnonzero(drawn.ravel() == UNSETTLED)
+        if unsettled.size:
+            rows, columns = np.divmod(unsettled, width)
+            for row in np.unique(rows).tolist():
+                chosen = columns[rows == row]
+                drawn[row, chosen] = self.laws[row].settle(bits[row, chosen])
         duration[self.uncertain] = drawn
         for row, number in enumerate(self.uncertain.tolist()):
             if number in self.started:
