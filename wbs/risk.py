@@ -687,7 +687,7 @@ def simulate(
         duration, hits = sampler.draw(streams, width)
         block = run_block(blocks, duration)
         critical_count += block.critical.sum(axis=1)
-        finish_days[done : done + width] = block.project_finish - 1
+        finish_days[done : done + width] = last_day(block.project_finish)
         if milestone is not None:
             submission_days[done : done + width] = milestone.finish_day(block)
         stored[:, done : done + width] = duration[sampler.varying]
@@ -713,6 +713,13 @@ def simulate(
         occurred,
         target_days,
     )
+
+
+def last_day(project_finish: Int32Array) -> Int32Array:
+    """The project's last working day from its exclusive end (``wbs.cpm`` shows an empty
+    project as finishing on its start)."""
+    result: Int32Array = np.where(project_finish > 0, project_finish - 1, 0)
+    return result
 
 
 def _deadline(plan: Plan, model: RiskModel) -> PlanTime | None:
@@ -822,7 +829,7 @@ class _Sampler:
         for _, law, tasks in self.risks:
             longest[tasks] += max(0, law.first + law.cdf.size - 1)
         column = longest.astype(np.int32)[:, None]
-        return int(run_block(self.prepared, column).project_finish[0]) + int(longest.max())
+        return int(run_block(self.prepared, column).project_finish[0]) + int(longest.max(initial=0))
 
     def _correlations(
         self, model: RiskModel, position: Mapping[str, int]
@@ -1014,7 +1021,7 @@ def _result(
         submission_dates=_percentile_dates(axis, submission_days),
         finish_dates=_percentile_dates(axis, finish_days),
         deterministic_submission=deterministic_submission,
-        deterministic_finish=axis.start(int(nominal.project_finish[0]) - 1),
+        deterministic_finish=axis.start(int(last_day(nominal.project_finish)[0])),
         submission_histogram=_histogram(axis, submission_days),
         finish_histogram=_histogram(axis, finish_days),
         criticality={ids[n]: float(c) / iterations for n, c in enumerate(critical_count)},

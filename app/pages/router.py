@@ -43,8 +43,10 @@ from app.gantt.service import (
 )
 from app.orgs.models import OrgUnit, Person
 from app.params import BidPath
+from app.risk import pages as risk_pages
 from app.settings import get_settings
 from gantt.portfolio import portfolio_gantt
+from gantt.risk import mark_p80
 from gantt.scurve import scurve
 from gantt.theme import STAGE_LABELS
 
@@ -274,6 +276,7 @@ def portfolio_page(
             "items": items,
             "figure_json": safe_json(figure.to_json()),
             "load_json": safe_json(load.to_json()) if load is not None else None,
+            "on_time": risk_pages.portfolio_column(session, bids),
         },
     )
 
@@ -345,6 +348,9 @@ def bid_page(
             "budget": budget,
             "actual": actual,
             "can_write": can_write_bid(user, row),
+            "risk": risk_pages.bid_panel(
+                session, row, {r.task.id: f"{r.code} {r.task.name}" for r in view.rows}, safe_json
+            ),
         },
     )
 
@@ -361,6 +367,9 @@ def bid_gantt_page(
         return _error(request, user, error)
     view = bid_view(session, row)
     figure = view.figure()
+    p80 = risk_pages.p80_submission(session, row)
+    if p80 is not None:
+        mark_p80(figure, *p80)
     return render(
         request,
         "bid_gantt.html",

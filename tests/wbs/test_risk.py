@@ -107,6 +107,14 @@ def test_degenerate_estimates_reproduce_the_cpm_exactly(seed: int) -> None:
         assert result.deterministic_submission == expected[task.id].finish
 
 
+@pytest.mark.parametrize("tasks", [[], [Task("m", "递交", 0)]])
+def test_an_empty_or_milestone_only_plan_finishes_where_the_cpm_says(tasks: list[Task]) -> None:
+    plan = Plan("e", START, tasks, [], unit="day", calendar="CN")
+    result = simulate(plan, RiskModel(), iterations=3, seed=0)
+    assert set(result.finish_dates.values()) == {schedule(plan).project_finish}
+    assert result.deterministic_finish == schedule(plan).project_finish
+
+
 def test_degenerate_estimates_with_float_lags_match_on_the_criticality() -> None:
     plan = random_plan(3, deadlines=False)
     expected = schedule(plan).by_id()
