@@ -59,7 +59,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from wbs.cpm import CODE_FF, CODE_FS, TimeAxis, leaf_tasks
+from wbs.calendar import WorkCalendar
+from wbs.cpm import CODE_FF, CODE_FS, TimeAxis, leaf_tasks, plan_calendar
 from wbs.network import as_array, as_bool_array, compile_network
 from wbs.plan import ConstraintType, Plan, PlanTime, Task
 
@@ -71,7 +72,7 @@ if TYPE_CHECKING:
 
 Distribution = Literal["triangular", "pert", "uniform"]
 DISTRIBUTIONS: tuple[Distribution, ...] = ("triangular", "pert", "uniform")
-BLOCK = 1024  # iterations per block: fixed, so a seed gives the same draws whatever N is
+BLOCK = 2048  # iterations per block: fixed, so a seed gives the same draws whatever N is
 PERCENTILES = (10, 50, 80, 90)
 FAR = 1 << 30  # "no bound" in int32 arithmetic
 FAR_16 = 16_000  # the same in int16 blocks (used while the plan's horizon stays below it)
@@ -206,7 +207,7 @@ def _continuous_cdf(estimate: Estimate, points: FloatArray) -> FloatArray:
     return result
 
 
-TABLE_BITS = 16  # the high bits of a 32-bit draw index a law's look-up table
+TABLE_BITS = 10  # the high bits of a 32-bit draw index a law's look-up table (2 KB: cached)
 UNSETTLED = -(1 << 15)  # a table entry whose bin holds a step of the law
 
 
@@ -217,7 +218,7 @@ class DiscreteLaw:
     Sampling is by inverse transform on 32-bit random integers ``r``: ``D = first + #{j :
     thresholds[j] <= r}`` with ``thresholds = ceil(cdf * 2**32)``. A table over the top 16
     bits of ``r`` answers directly except in the few bins that contain a threshold, which are
-    settled by a search (so the law is exact to 2**-32)."""
+    settled by comparing with the thresholds (so the law is exact to 2**-32)."""
 
     first: int
     cdf: FloatArray
@@ -397,7 +398,7 @@ def prepare(plan: Plan, calendar_axis: TimeAxis | None = None) -> Prepared:
     if any(link.lag_elapsed for link in plan.links):
         raise RiskModelError("schedule risk does not support elapsed lags yet")
     network = compile_network(plan)
-    axis = calendar_axis or TimeAxis(plan)
+    axis = calendar_axis or TimeAxis(plan, _calendar(plan))
     size = network.size
     leaves = leaf_tasks(plan, network)
     source, target = as_array(network.source), as_array(network.target)
@@ -492,6 +493,23 @@ def prepare(plan: Plan, calendar_axis: TimeAxis | None = None) -> Prepared:
         started=started,
         finished=finished,
     )
+
+
+_CALENDARS: dict[str, WorkCalendar] = {}
+
+
+def _calendar(plan: Plan) -> WorkCalendar | None:
+    """The plan's calendar, built once per distinct definition: building a country calendar's
+    year tables costs more than a small simulation (a portfolio runs hundreds)."""
+    if plan.unit == "period":
+        return None
+    key = repr((plan.calendar, plan.unit, sorted(plan.calendars.items())))
+    found = _CALENDARS.get(key)
+    if found is None:
+        found = plan_calendar(plan)
+        if len(_CALENDARS) < 64:
+            _CALENDARS[key] = found
+    return found
 
 
 def _progress(task: Task, axis: TimeAxis, status: int | None) -> tuple[int, int, int, int, int]:
@@ -815,6 +833,13 @@ class _Sampler:
                 tables.append(law.table)
             offsets.append(index[id(law)] << TABLE_BITS)
         stacked = np.concatenate(tables) if tables else np.zeros(0, dtype=np.int16)
+        laws = [law for law in {id(law): law for law in self.laws}.values()]
+        steps = max((law.thresholds.size for law in laws), default=0)
+        self.thresholds = np.full((len(laws), max(steps, 1)), np.inf)
+        for number, law in enumerate(laws):
+            self.thresholds[number, : law.thresholds.size] = law.thresholds
+        self.firsts = np.asarray([law.first for law in laws], dtype=np.int64)
+        self.law_of_row = np.asarray([index[id(law)] for law in self.laws], dtype=np.int64)
         return stacked, np.asarray(offsets, dtype=np.int64)
 
     def horizon(self) -> int:
@@ -871,21 +896,22 @@ class _Sampler:
         if self.offsets.any():
             index += self.offsets.astype(np.uint32)[:, None]
         drawn = self.stacked[index]
-        unsettled = np.flatnonzero(drawn.ravel() == UNSETTLED)
-        if unsettled.size:
-            rows, columns = np.divmod(unsettled, width)
-            for row in np.unique(rows).tolist():
-                chosen = columns[rows == row]
-                drawn[row, chosen] = self.laws[row].settle(bits[row, chosen])
+        flat = drawn.reshape(-1)
+        unsettled = np.flatnonzero(flat == UNSETTLED)
+        if unsettled.size:  # a bin holding a step of its law: compare with the thresholds
+            laws = self.law_of_row[unsettled // width]
+            values = bits.reshape(-1)[unsettled].astype(np.float64)
+            steps = (self.thresholds[laws] <= values[:, None]).sum(axis=1)
+            flat[unsettled] = steps + self.firsts[laws]
         duration[self.uncertain] = drawn
         for row, number in enumerate(self.uncertain.tolist()):
             if number in self.started:
                 duration[number] = self._remaining(number, drawn[row], self.likely[row])
         hits = np.zeros((len(self.risks), width), dtype=np.bool_)
         for number, (risk, law, tasks) in enumerate(self.risks):
-            stream = streams.risks[number]
-            occurs = random_bits(stream, (width,)) < risk.probability * 2.0**32
-            impact = law.sample_bits(random_bits(stream, (width,)))
+            chance, size = random_bits(streams.risks[number], (2, width))
+            occurs = chance < risk.probability * 2.0**32
+            impact = law.sample_bits(size)
             hits[number] = occurs
             if tasks.size:
                 duration[tasks] += np.where(occurs, impact, 0).astype(self.dtype)[None, :]
@@ -1064,24 +1090,29 @@ def midranks(values: IntArray) -> FloatArray:
 
 def spearman(samples: Int32Array, target: IntArray) -> FloatArray:
     """Spearman's rank correlation of each row of ``samples`` with ``target`` (0 where a row
-    or the target does not vary): the Pearson correlation of their mid-ranks, per row from
-    the counts of each value (``bincount``), with no ``(rows, iterations)`` temporaries."""
-    result = np.zeros(samples.shape[0])
-    count = target.size
-    target_ranks = midranks(target)
-    target_ranks -= (count + 1) / 2
+    or the target does not vary): the Pearson correlation of their mid-ranks, from the count
+    and the target-rank sum of each (row, value) pair (one ``bincount`` per chunk of rows)."""
+    rows, count = samples.shape
+    result = np.zeros(rows)
+    target_ranks = midranks(target) - (count + 1) / 2
     target_norm = float(np.sqrt(target_ranks @ target_ranks))
-    if target_norm == 0:
+    if target_norm == 0 or not rows:
         return result
-    for row in range(samples.shape[0]):
-        values = samples[row]
-        low = int(values.min())
-        if low == int(values.max()):
-            continue
-        shifted = (values - low).astype(np.intp)
-        counts = np.bincount(shifted)
-        ranks = np.cumsum(counts) - counts + (counts + 1) / 2 - (count + 1) / 2
-        sums = np.bincount(shifted, weights=target_ranks)
-        norm = math.sqrt(float(counts @ (ranks * ranks)))
-        result[row] = float(ranks @ sums) / (norm * target_norm)
+    chunk = max(1, (1 << 21) // count)  # about 2 M cells at a time
+    for low in range(0, rows, chunk):
+        part = samples[low : low + chunk].astype(np.int64)
+        part -= part.min(axis=1, keepdims=True)
+        widths = part.max(axis=1) + 1
+        offsets = np.concatenate(([0], np.cumsum(widths)[:-1]))
+        flat = (part + offsets[:, None]).reshape(-1)
+        total = int(widths.sum())
+        counts = np.bincount(flat, minlength=total)
+        weights = np.broadcast_to(target_ranks, part.shape).reshape(-1)
+        sums = np.bincount(flat, weights=weights, minlength=total)
+        before = np.repeat(np.arange(part.shape[0]) * count, widths)
+        ranks = np.cumsum(counts) - counts - before + (counts + 1) / 2 - (count + 1) / 2
+        dots = np.add.reduceat(ranks * sums, offsets)
+        norms = np.sqrt(np.add.reduceat(counts * ranks * ranks, offsets))
+        varying = widths > 1
+        result[low : low + part.shape[0]][varying] = dots[varying] / (norms[varying] * target_norm)
     return result

@@ -12,6 +12,7 @@ import pytest
 from wbs.cpm import schedule
 from wbs.plan import Constraint, ConstraintType, Link, LinkType, Plan, Task
 from wbs.risk import (
+    BLOCK,
     Correlation,
     Estimate,
     RiskEvent,
@@ -225,15 +226,15 @@ def test_same_seed_same_result_and_another_seed_differs() -> None:
         {t.id: Estimate(max(0, t.duration - 1), t.duration, t.duration * 2) for t in plan.tasks},
         submission="t39",
     )
-    one = simulate(plan, model, iterations=2500, seed=42)
-    two = simulate(plan, model, iterations=2500, seed=42)
-    other = simulate(plan, model, iterations=2500, seed=43)
+    one = simulate(plan, model, iterations=BLOCK + 100, seed=42)
+    two = simulate(plan, model, iterations=BLOCK + 100, seed=42)
+    other = simulate(plan, model, iterations=BLOCK + 100, seed=43)
     assert np.array_equal(one.finish_days, two.finish_days)
     assert one.criticality == two.criticality and one.sensitivity == two.sensitivity
     assert not np.array_equal(one.finish_days, other.finish_days)
     # the first block of a longer run is the same draw
-    longer = simulate(plan, model, iterations=5000, seed=42)
-    assert np.array_equal(longer.finish_days[:1024], one.finish_days[:1024])
+    longer = simulate(plan, model, iterations=BLOCK + 2500, seed=42)
+    assert np.array_equal(longer.finish_days[:BLOCK], one.finish_days[:BLOCK])
 
 
 def test_cn_holidays_and_make_up_days_hold_in_every_iteration() -> None:
@@ -291,5 +292,6 @@ def test_bad_models_are_refused_with_the_reason() -> None:
 def test_progress_is_reported_per_block() -> None:
     plan, model = risk_plan()
     seen: list[float] = []
-    simulate(plan, model, iterations=3000, seed=1, progress=lambda part, _: seen.append(part))
+    iterations = 2 * BLOCK + 1
+    simulate(plan, model, iterations, seed=1, progress=lambda part, _: seen.append(part))
     assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) == 3
