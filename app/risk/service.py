@@ -128,7 +128,9 @@ def _check(session: Session, bid: Bid, data: Mapping[str, Any], risk: Risk | Non
             raise Invalid.field("task_ids", f"tasks {missing} are not tasks of bid {bid.id}")
 
 
-def _set_tasks(session: Session, user: User, risk: Risk, task_ids: list[int], bid_id: int) -> None:
+def _set_tasks(
+    session: Session, user: User | None, risk: Risk, task_ids: list[int], bid_id: int
+) -> None:
     before = task_ids_of(session, [risk.id])[risk.id]
     wanted = sorted(set(task_ids))
     if wanted == before:
@@ -140,7 +142,7 @@ def _set_tasks(session: Session, user: User, risk: Risk, task_ids: list[int], bi
     session.flush()
 
 
-def create_risk(session: Session, user: User, bid: Bid, data: dict[str, Any]) -> Risk:
+def create_risk(session: Session, user: User | None, bid: Bid, data: dict[str, Any]) -> Risk:
     data = dict(data)
     task_ids = data.pop("task_ids", [])
     _check(session, bid, {**data, "task_ids": task_ids}, None)
