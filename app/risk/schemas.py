@@ -124,11 +124,11 @@ class TaskCorrelation(Input):
 
 class TaskSource(Input):
     task_id: int
-    source: str  # task | calibration | template | fixed | actual
-    optimistic_days: float
-    likely_days: float
-    pessimistic_days: float
-    distribution: str
+    source: str  # task | calibration | template | fixed | actual (finished: its actual dates)
+    optimistic_days: float | None
+    likely_days: float | None
+    pessimistic_days: float | None
+    distribution: str | None
 
 
 class RiskEffect(Input):

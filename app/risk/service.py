@@ -402,12 +402,26 @@ def _cumulative(bins: list[tuple[Any, int]], total: int) -> list[dict[str, Any]]
     return out
 
 
+def _source(task_id: str, estimate: Estimate, result: RiskResult) -> dict[str, Any]:
+    """Which estimate a task ran with; a finished task ran with its actual dates (none)."""
+    source = result.sources.get(task_id, estimate.source)
+    actual = source == "actual"
+    return {
+        "task_id": int(task_id),
+        "source": source,
+        "optimistic_days": None if actual else estimate.optimistic,
+        "likely_days": None if actual else estimate.likely,
+        "pessimistic_days": None if actual else estimate.pessimistic,
+        "distribution": None if actual else estimate.distribution,
+    }
+
+
 def analysis_json(
     bid_id: int, inputs: BidRiskInputs, result: RiskResult, mitigation: str
 ) -> dict[str, Any]:
     submission = result.submission_dates
     finish = result.finish_dates
-    estimates = inputs.model.estimates
+    ordered = sorted(inputs.model.estimates.items(), key=lambda item: int(item[0]))
     return {
         "bid_id": bid_id,
         "iterations": result.iterations,
@@ -443,17 +457,7 @@ def analysis_json(
             }
             for item in result.risks
         ],
-        "sources": [
-            {
-                "task_id": int(task_id),
-                "source": result.sources.get(task_id, estimate.source),
-                "optimistic_days": estimate.optimistic,
-                "likely_days": estimate.likely,
-                "pessimistic_days": estimate.pessimistic,
-                "distribution": estimate.distribution,
-            }
-            for task_id, estimate in sorted(estimates.items(), key=lambda kv: int(kv[0]))
-        ],
+        "sources": [_source(task_id, estimate, result) for task_id, estimate in ordered],
     }
 
 
