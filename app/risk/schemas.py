@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from app.schemas import Id, Input, ORMModel, Title
 
@@ -106,23 +106,23 @@ class RiskRead(ORMModel):
     version: int
 
 
-class HistogramBin(Input):
+class HistogramBin(BaseModel):
     date: dt.date
     count: int
     cumulative: float  # share of iterations finished by this date
 
 
-class TaskIndex(Input):
+class TaskIndex(BaseModel):
     task_id: int
     index: float
 
 
-class TaskCorrelation(Input):
+class TaskCorrelation(BaseModel):
     task_id: int
     rank_correlation: float
 
 
-class TaskSource(Input):
+class TaskSource(BaseModel):
     task_id: int
     source: str  # task | calibration | template | fixed | actual (finished: its actual dates)
     optimistic_days: float | None
@@ -131,7 +131,7 @@ class TaskSource(Input):
     distribution: str | None
 
 
-class RiskEffect(Input):
+class RiskEffect(BaseModel):
     risk_id: int
     title: str
     probability: float
@@ -140,12 +140,12 @@ class RiskEffect(Input):
     p_meet_if_occurs: float | None
 
 
-class Histograms(Input):
+class Histograms(BaseModel):
     submission: list[HistogramBin]
     finish: list[HistogramBin]
 
 
-class RiskAnalysisRead(Input):
+class RiskAnalysisRead(BaseModel):
     bid_id: int
     iterations: int
     seed: int
