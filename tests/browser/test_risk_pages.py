@@ -7,7 +7,7 @@ import datetime as dt
 
 import httpx
 
-from tests.browser.conftest import XSS, screenshot, watch
+from tests.browser.conftest import XSS, watch
 
 
 def _patch(client: httpx.Client, path: str, body: dict) -> None:
@@ -52,7 +52,6 @@ def test_bid_page_shows_p_on_time_with_histogram_and_tornado(logged_in, live_ser
     labels = page.evaluate("document.getElementById('risk-tornado').data[0].y")
     assert any("方案设计" in label for label in labels)  # the uncertain task drives the date
     assert page.locator("table.risks td").first.inner_text() == XSS  # text, never run
-    page.locator("#schedule-risk").screenshot(path="/tmp/kampmo-risk-panel.png")
 
     page.goto(f"{live_server.url}/bids/{bid}/gantt")
     page.wait_for_function("document.body.dataset.figureReady === 'true'", timeout=30_000)
@@ -71,5 +70,4 @@ def test_bid_page_shows_p_on_time_with_histogram_and_tornado(logged_in, live_ser
     assert cell.inner_text() == f"{probability * 100:.0f}%"
     colour = "green" if probability >= 0.8 else "amber" if probability >= 0.5 else "red"
     assert f"health-{colour}" in cell.get_attribute("class")
-    screenshot(page, "portfolio-risk")
     assert watched.errors == [] and watched.dialogs == []
