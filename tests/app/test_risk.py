@@ -235,3 +235,67 @@ def test_bid_distribution_and_correlation_settings(
     result = client.get(f"{path}/risk", params={"iterations": 500}, headers=pmo.headers).json()
     distributions = {s["task_id"]: s["distribution"] for s in result["sources"]}
     assert distributions[tasks[1]["id"]] == "uniform"
+
+
+def test_estimate_defaults_task_then_calibration_then_template_then_fixed() -> None:
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from app.risk.service import task_estimate
+    from wbs.calibration import ElementStats, RatioStats
+
+    def row(name: str, **fields: Any) -> Any:
+        base = {
+            "name": name,
+            "kind": "task",
+            "duration_days": 10,
+            "difficulty": 3,
+            "optimistic_days": None,
+            "pessimistic_days": None,
+            "distribution": None,
+        }
+        return SimpleNamespace(**{**base, **fields})
+
+    codes = {"方案设计": "execution.solution", "报价": "execution.pricing"}
+    ratios = RatioStats(count=4, median=Decimal("1.1"), p25=Decimal("1.0"), p75=Decimal("1.4"))
+    stats = {"execution.solution": ElementStats("execution.solution", ratios, None)}
+    own = task_estimate(
+        row("方案设计", optimistic_days=8, pessimistic_days=20), "pert", codes, stats
+    )
+    assert (own.optimistic, own.likely, own.pessimistic, own.source) == (8, 10, 20, "task")
+    assert own.distribution == "pert"
+    # calibration: IQR 1.0..1.4 widened by 0.2 each side -> 0.8..1.6 x 10 days
+    calibrated = task_estimate(row("方案设计（综合监控）"), "triangular", codes, stats)
+    assert (calibrated.optimistic, calibrated.pessimistic, calibrated.source) == (
+        8,
+        16,
+        "calibration",
+    )
+    few = {
+        "execution.solution": ElementStats(
+            "execution.solution", RatioStats(2, Decimal("1"), Decimal("1"), Decimal("2")), None
+        )
+    }
+    template = task_estimate(row("方案设计", difficulty=5), "triangular", codes, few)
+    assert (template.optimistic, template.pessimistic, template.source) == (7, 20, "template")
+    fixed = task_estimate(row("客户拜访"), "triangular", codes, stats)
+    assert (fixed.optimistic, fixed.pessimistic, fixed.source) == (10, 10, "fixed")
+    # a duration changed after the estimate: the range widens to hold it
+    widened = task_estimate(
+        row("报价", duration_days=25, optimistic_days=8, pessimistic_days=20),
+        "triangular",
+        codes,
+        stats,
+    )
+    assert (widened.optimistic, widened.likely, widened.pessimistic) == (8, 25, 25)
+
+
+def test_a_bid_without_tasks_has_a_risk_answer(
+    client: TestClient, pmo: TestUser, make_bid: Any
+) -> None:
+    bid = make_bid(start_date="2027-03-01", submission_deadline="2027-03-19")
+    response = client.get(
+        f"/api/v1/bids/{bid['id']}/risk", params={"iterations": 10}, headers=pmo.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["finish_p50"] == "2027-03-01"  # where the CPM puts an empty plan
