@@ -367,7 +367,7 @@ def bid_gantt_page(
         return _error(request, user, error)
     view = bid_view(session, row)
     figure = view.figure()
-    p80 = risk_pages.p80_submission(session, row)
+    p80 = risk_pages.p80_submission(session, row, len(view.rows))
     if p80 is not None:
         mark_p80(figure, *p80)
     return render(
