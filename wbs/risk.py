@@ -150,7 +150,7 @@ class RiskModel:
     submission: str | None = None  # the submission milestone's task id
     risks: list[RiskEvent] = field(default_factory=list)
     correlations: list[Correlation] = field(default_factory=list)
-    distribution: Distribution = "triangular"  # for the tasks whose estimate names none
+    distribution: Distribution = "triangular"  # the default the estimates were made with
 
 
 @dataclass(slots=True)
