@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", help="file to write (default: stdout)")
     export.set_defaults(handler=cmd_export)
 
-    for name in ("schedule", "level"):
+    for name in ("schedule", "level", "risk"):
         commands.add_parser(name, help=f"offline {name} of plan files (see --help)", add_help=False)
     return parser
 
@@ -159,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         from wbs.offline import main_level
 
         return main_level(argv[1:])
+    if argv and argv[0] == "risk":
+        from wbs.offline import main_risk
+
+        return main_risk(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))

@@ -166,6 +166,47 @@ def main_level(argv: Sequence[str] | None = None, out: TextIO | None = None) -> 
     return _run(args.paths, run_level, args.json, out or sys.stdout)
 
 
+def main_risk(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """``kampmo risk PATH... [--iterations N] [--seed S] --json``: Monte Carlo schedule risk
+    of plan files (``wbs.risk``, ``wbs.risk_io``), one JSON object per input line."""
+    parser = argparse.ArgumentParser(
+        prog="kampmo risk",
+        description="Monte Carlo schedule risk of plan files (seeded, reproducible), no database.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="MSPDI .xml, PSPLIB .sm, .json")
+    parser.add_argument("--iterations", type=int, default=10_000, metavar="N")
+    parser.add_argument("--seed", type=int, default=0, metavar="S")
+    parser.add_argument("--json", action="store_true", help="one JSON object per input line")
+    args = parser.parse_args(argv)
+    if not 1 <= args.iterations <= 1_000_000:
+        parser.error("--iterations must be between 1 and 1000000")
+    if not 0 <= args.seed < 2**63:
+        parser.error("--seed must be a non-negative integer")
+    stream = out or sys.stdout
+    status = 0
+    for path in args.paths:
+        from wbs.risk_io import risk_of_file
+
+        try:
+            result = risk_of_file(path, args.iterations, args.seed)
+        except Exception as error:  # one bad file must not stop the others
+            result = {"source": path, "error": str(error) or type(error).__name__}
+            status = 1
+        if args.json:
+            stream.write(json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n")
+        elif "error" in result:
+            stream.write(f"{path}: error: {result['error']}\n")
+        else:
+            stream.write(
+                f"{path}: P(on time) {result['p_meet_submission']}, submission P50 "
+                f"{result['submission_p50']} P80 {result['submission_p80']}, finish P80 "
+                f"{result['finish_p80']} ({result['iterations']} iterations, seed "
+                f"{result['seed']})\n"
+            )
+        stream.flush()
+    return status
+
+
 if __name__ == "__main__":
     command, *rest = sys.argv[1:] or ["schedule"]
     raise SystemExit(main_level(rest) if command == "level" else main_schedule(rest))

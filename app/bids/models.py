@@ -68,6 +68,10 @@ class Bid(Base):
     # when the PMO accepted the bid past lead-in: its team then reads the account's
     # relationship data (app.accounts.access); None before, and after a send-back to lead-in
     accepted_at: Mapped[dt.datetime | None]
+    # schedule risk (app.risk): the distribution of tasks that name none (None: triangular),
+    # and groups of tasks whose durations move together: [{"task_ids", "rank_correlation"}]
+    risk_distribution: Mapped[str | None] = mapped_column(String(12))
+    risk_correlations: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class TeamMember(Base):

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, computed_field
+from pydantic import AfterValidator, Field, computed_field
 
 from app.pmo import probability
 from app.schemas import CurrencyCode, Id, Input, MoneyIn, ORMModel, Percent, ShortText, Title
@@ -18,6 +18,28 @@ Status = Literal["open", "won", "lost", "abandoned"]
 Purpose = Literal["win", "relationship"]
 KamRole = Literal["sales_rep", "presales_consultant", "project_manager", "executive_sponsor", "pmo"]
 PlanDate = Field(default=None, ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX)
+RiskDistribution = Literal["triangular", "pert", "uniform"]
+
+
+class CorrelationGroup(Input):
+    """Tasks whose durations move together (schedule risk, ``app.risk``)."""
+
+    task_ids: Annotated[list[Id], Field(min_length=2, max_length=1000)]
+    rank_correlation: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+def _disjoint(groups: list[CorrelationGroup]) -> list[CorrelationGroup]:
+    seen: set[int] = set()
+    for group in groups:
+        if seen & set(group.task_ids):
+            raise ValueError("a task may be in one correlation group only")
+        seen |= set(group.task_ids)
+    return groups
+
+
+CorrelationGroups = Annotated[
+    list[CorrelationGroup], Field(max_length=50), AfterValidator(_disjoint)
+]
 
 
 class BidCreate(Input):
@@ -67,6 +89,8 @@ class BidUpdate(Input):
     pursuit_budget: MoneyIn | None = None
     calendar_id: Id | None = None
     lead_id: Id | None = None
+    risk_distribution: RiskDistribution | None = None
+    risk_correlations: CorrelationGroups | None = None
 
 
 class BidRead(ORMModel):
@@ -96,6 +120,8 @@ class BidRead(ORMModel):
     accepted_at: dt.datetime | None = None  # the PMO's acceptance past lead-in (app.accounts)
     project_finish: dt.date | None
     schedule_duration_days: int | None
+    risk_distribution: str | None = None
+    risk_correlations: list[dict[str, Any]] | None = None
     version: int
     schedule_diff: dict[str, Any] | None = None
 

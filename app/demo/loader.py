@@ -32,6 +32,7 @@ from app.decompose.service import plan_bid, save_decomposition
 from app.demo.account_relations import load_account_relations
 from app.demo.data import ACCOUNTS, BIDS, ORG_UNITS, PEOPLE, USERS, AccountData, BidData
 from app.demo.pmo_history import DEMO_IMPORT_REASON, load_pmo_history
+from app.demo.risks import load_demo_risks
 from app.orgs.models import OrgUnit, Person
 from app.orgs.service import create_org_unit, create_person
 from app.pmo.control import import_bid
@@ -81,6 +82,7 @@ def load_demo(session_factory: sessionmaker[Session]) -> dict[str, str]:
             _bid(session, bid_data, units, accounts, people)
         load_account_relations(session, accounts, people)
         load_pmo_history(session)
+        load_demo_risks(session, BIDS[0].title)
         tokens = {
             username: issue_token(session, user, "api", name="demo")
             for username, user in users.items()

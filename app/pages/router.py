@@ -45,9 +45,11 @@ from app.orgs.models import OrgUnit, Person
 from app.pages import bid as bid_sections
 from app.pages import finance
 from app.params import BidPath
+from app.risk import pages as risk_pages
 from app.settings import get_settings
 from app.tasks.service import CostRollUp, cost_roll_ups
 from gantt.portfolio import portfolio_gantt
+from gantt.risk import mark_p80
 from gantt.scurve import scurve
 from gantt.theme import STAGE_LABELS
 from wbs.costs import CATEGORY_LABELS
@@ -339,6 +341,7 @@ def portfolio_page(
             "items": items,
             "figure_json": safe_json(figure.to_json()),
             "load_json": safe_json(load.to_json()) if load is not None else None,
+            "on_time": risk_pages.portfolio_column(session, bids),
         },
     )
 
@@ -435,6 +438,9 @@ def bid_page(
             "money": money,
             "can_write": can_write_bid(user, row),
             "close_out": closeout_section(session, user, row),
+            "risk": risk_pages.bid_panel(
+                session, row, {r.task.id: f"{r.code} {r.task.name}" for r in view.rows}, safe_json
+            ),
         },
     )
 
@@ -451,6 +457,9 @@ def bid_gantt_page(
         return _error(request, user, error)
     view = bid_view(session, row)
     figure = view.figure()
+    p80 = risk_pages.p80_submission(session, row, len(view.rows))
+    if p80 is not None:
+        mark_p80(figure, *p80)
     return render(
         request,
         "bid_gantt.html",

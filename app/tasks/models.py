@@ -54,6 +54,11 @@ class Task(Base):
     actual_start: Mapped[dt.date | None] = mapped_column(Date)
     actual_finish: Mapped[dt.date | None] = mapped_column(Date)
     percent_complete: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # three-point estimate (schedule risk, app.risk): duration_days is the most likely value;
+    # None: the default from calibration or the template (app.risk.service)
+    optimistic_days: Mapped[int | None] = mapped_column(Integer)
+    pessimistic_days: Mapped[int | None] = mapped_column(Integer)
+    distribution: Mapped[str | None] = mapped_column(String(12))  # triangular|pert|uniform
     # computed by the scheduler
     planned_start: Mapped[dt.date | None] = mapped_column(Date)
     planned_finish: Mapped[dt.date | None] = mapped_column(Date)

@@ -30,6 +30,7 @@ CostCategory = Literal[
 ]
 LinkTypeName = Literal["FS", "SS", "FF", "SF"]
 ConstraintName = Literal["ASAP", "ALAP", "SNET", "SNLT", "FNET", "FNLT", "MSO", "MFO"]
+DistributionName = Literal["triangular", "pert", "uniform"]
 Difficulty = Annotated[int, Field(ge=1, le=5)]
 Position = Annotated[int, Field(ge=0, le=1_000_000)]
 Budget = Annotated[dict[CostCategory, MoneyIn], Field(max_length=6)]
@@ -55,6 +56,9 @@ class TaskCreate(Input):
     actual_start: PlanDate | None = None
     actual_finish: PlanDate | None = None
     percent_complete: Percent = 0
+    optimistic_days: DurationDays | None = None
+    pessimistic_days: DurationDays | None = None
+    distribution: DistributionName | None = None
     budget: Budget = Field(default_factory=dict)
 
 
@@ -75,6 +79,9 @@ class TaskUpdate(Input):
     actual_start: PlanDate | None = None
     actual_finish: PlanDate | None = None
     percent_complete: Percent | None = None
+    optimistic_days: DurationDays | None = None
+    pessimistic_days: DurationDays | None = None
+    distribution: DistributionName | None = None
     budget: Budget | None = None
 
 
@@ -98,6 +105,9 @@ class TaskRead(ORMModel):
     actual_start: dt.date | None
     actual_finish: dt.date | None
     percent_complete: int
+    optimistic_days: int | None = None
+    pessimistic_days: int | None = None
+    distribution: str | None = None
     planned_start: dt.date | None
     planned_finish: dt.date | None
     early_start: dt.date | None

@@ -292,6 +292,21 @@ def _check_parent(session: Session, bid: Bid, parent_id: int | None, task_id: in
         )
 
 
+def _check_estimate(data: dict[str, Any], value: Any) -> None:
+    """A three-point estimate given in the request must hold optimistic <= duration_days (the
+    most likely) <= pessimistic. (A later duration change alone is not refused: the schedule
+    risk widens the range to take it in, ``app.risk.service``.)"""
+    if "optimistic_days" not in data and "pessimistic_days" not in data:
+        return
+    likely = value("duration_days")
+    likely = 1 if likely is None else likely
+    optimistic, pessimistic = value("optimistic_days"), value("pessimistic_days")
+    if optimistic is not None and optimistic > likely:
+        raise Invalid.field("optimistic_days", f"must not exceed duration_days ({likely})")
+    if pessimistic is not None and pessimistic < likely:
+        raise Invalid.field("pessimistic_days", f"must not be below duration_days ({likely})")
+
+
 def _check_fields(session: Session, data: dict[str, Any], task: Task | None) -> None:
     def value(name: str) -> Any:
         return data[name] if name in data else getattr(task, name, None)
@@ -304,6 +319,7 @@ def _check_fields(session: Session, data: dict[str, Any], task: Task | None) -> 
         raise Invalid.field("actual_finish", "must not be before actual_start")
     if finish is not None and start is None:
         raise Invalid.field("actual_start", "a finished task needs an actual start")
+    _check_estimate(data, value)
     constraint = value("constraint_type")
     if constraint not in (None, "ASAP", "ALAP") and value("constraint_date") is None:
         raise Invalid.field("constraint_date", f"a {constraint} constraint needs a date")

@@ -494,6 +494,21 @@ def _delete_link(w: World, role: str, which: str) -> Request:
     return Request("DELETE", path, if_match=w.etag(path))
 
 
+def _risk_body() -> dict[str, Any]:
+    return {
+        "title": unique("风险 "),
+        "probability": 0.3,
+        "impact_optimistic_days": 1,
+        "impact_likely_days": 2,
+        "impact_pessimistic_days": 4,
+    }
+
+
+def _delete_risk(w: World, role: str, which: str) -> Request:
+    risk = w.post(f"/api/v1/bids/{w.bid_id(which)}/risks", _risk_body())
+    return Request("DELETE", f"/api/v1/risks/{risk['id']}", if_match=f'W/"{risk["version"]}"')
+
+
 def _task_path(w: World, which: str) -> str:
     return f"/api/v1/tasks/{w.tasks[which]['id']}"
 
@@ -1039,6 +1054,18 @@ MATRIX: dict[str, Entry] = {
     ),
     "DELETE /api/v1/dependencies/{dep}": Entry(bid_write, _delete_link),
     "GET /api/v1/bids/{bid}/schedule": Entry(bid_read, get(bid_path("/schedule"))),
+    # schedule risk (app/risk): read like the bid, the register written like its tasks
+    "GET /api/v1/bids/{bid}/risk": Entry(bid_read, get(bid_path("/risk"), iterations=50)),
+    "GET /api/v1/bids/{bid}/risks": Entry(bid_read, get(bid_path("/risks"))),
+    "POST /api/v1/bids/{bid}/risks": Entry(
+        bid_write, post(bid_path("/risks"), lambda w, which: _risk_body()), (201,)
+    ),
+    "GET /api/v1/risks/{risk}": Entry(bid_read, get(_extra("risk", "/api/v1/risks/{}"))),
+    "PATCH /api/v1/risks/{risk}": Entry(
+        bid_write,
+        patch(_extra("risk", "/api/v1/risks/{}"), lambda: {"probability": next(_dates) % 9 / 10}),
+    ),
+    "DELETE /api/v1/risks/{risk}": Entry(bid_write, _delete_risk, (204,)),
 }
 
 
@@ -1130,6 +1157,10 @@ def world(app: Any) -> Iterator[World]:
             for which in WHICH
         }
         w.extra["cost"] = {which: w.cost(which)["id"] for which in WHICH}
+        w.extra["risk"] = {
+            which: w.post(f"/api/v1/bids/{w.bid_id(which)}/risks", _risk_body())["id"]
+            for which in WHICH
+        }
         w.extra["link"] = {}
         for which in WHICH:
             first, second = w.task(which), w.task(which)

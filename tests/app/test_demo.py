@@ -248,3 +248,19 @@ def test_the_demo_relationship_bid_and_held_second_quotes(client, demo):
     for title in ("西江港岸电系统改造", "滨海城投地下综合管廊盾构设备租赁"):
         case = client.get(f"/api/v1/bids/{bids[title]['id']}/arbitration", headers=headers(token))
         assert case.status_code == 200 and case.json()["status"] == "allowed", title
+
+
+def test_the_metro_bid_has_a_risk_register_and_a_schedule_risk(client, demo):
+    token = demo[1]["pmo"]
+    metro = next(bid for bid in demo_bids(client, token) if bid["title"] == BIDS[0].title)
+    risks = client.get(f"/api/v1/bids/{metro['id']}/risks", headers=headers(token)).json()
+    assert risks["total"] == 3  # loaded once, though the demo ran twice
+    assert all(risk["task_ids"] for risk in risks["items"])  # each hits its tasks
+    assert metro["risk_correlations"] and metro["risk_correlations"][0]["rank_correlation"] == 0.6
+    analysis = client.get(
+        f"/api/v1/bids/{metro['id']}/risk", params={"iterations": 2000}, headers=headers(token)
+    ).json()
+    assert 0 <= analysis["p_meet_submission"] <= 1
+    assert {item["risk_id"] for item in analysis["risks"]} == {r["id"] for r in risks["items"]}
+    sources = {item["source"] for item in analysis["sources"]}
+    assert {"actual", "template"} <= sources  # progress kept, the rest from the templates

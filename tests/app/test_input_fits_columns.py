@@ -37,6 +37,7 @@ STORED_IN: dict[str, tuple[str, dict[str, str]] | None] = {
     "CloseOut": ("BidClosure", {}),
     "ContactCreate": ("ContactLog", {}),
     "CostEntryReverse": ("CostEntry", {}),
+    "CorrelationGroup": None,  # a bid's risk_correlations (JSON): task ids and a coefficient
     "CoverageCreate": ("StakeholderCoverage", {}),
     "CoverageUpdate": ("StakeholderCoverage", {}),
     "DecomposeOptions": None,  # options of one decomposition
