@@ -199,7 +199,7 @@ def test_a_failing_job_ends_failed_with_a_problem_and_stores_nothing(client, mak
         files={"file": ("plan.json", _plan(name, cycle=True))},
         headers=lead.headers,
     )
-    job, seen = follow(client, started(response), lead.headers)
+    job, _ = follow(client, started(response), lead.headers)
     assert job["status"] == "failed", job
     problem = job["error"]
     assert problem["status"] == 422 and problem["type"].startswith("https://kampmo.dev/problems/")
