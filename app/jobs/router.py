@@ -15,6 +15,8 @@ bid report or an import belongs to); everyone else gets 404.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile, status
@@ -30,7 +32,19 @@ from app.jobs.registry import load_kinds
 from app.schemas import MAX_ID, PROBLEM_RESPONSES
 from app.settings import Settings
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES)
+
+@asynccontextmanager
+async def _runner_lifespan(application: Any) -> AsyncIterator[None]:
+    """The server's own runner starts with the server (its watchdog then picks up the jobs a
+    stopped server left); its threads end with the process."""
+    if dispatch.runner_kind(application.state.settings) == "server":
+        dispatch.server_runner(application.state).start()
+    yield
+
+
+router = APIRouter(
+    prefix="/api/v1/jobs", tags=["jobs"], responses=PROBLEM_RESPONSES, lifespan=_runner_lifespan
+)
 IMPORT_KIND = "import"
 JobPath = Annotated[int, Path(alias="job", ge=1, le=MAX_ID, description="job id")]
 

@@ -52,6 +52,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "attempts": job.attempts,
         "max_attempts": job.max_attempts,
         "runner": job.runner,
+        "worker": job.worker,
         "requested_by": job.requested_by_id,
         "bid_id": job.bid_id,
         "created_at": job.created_at,
