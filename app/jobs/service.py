@@ -47,6 +47,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "message": job.message,
         "result": result_link(job),
         "result_media_type": job.result_media_type if job.status == "succeeded" else None,
+        "result_filename": job.result_filename if job.status == "succeeded" else None,
         "error": job.error,
         "steps": job.steps,
         "attempts": job.attempts,

@@ -541,6 +541,7 @@ def _accept_proposal(w: World, role: str, which: str) -> Request:
 
 # --- the matrix --------------------------------------------------------------------------------
 
+
 def _job_import(w: World, role: str, which: str) -> Request:
     request = _import(w, role, which)
     return Request("POST", "/api/v1/jobs/import", files=request.files)
