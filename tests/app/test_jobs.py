@@ -140,6 +140,8 @@ def test_a_bid_report_job_is_read_by_the_bids_readers_only(
         headers=lead.headers,
     )
     assert client.get(job["result"], headers=member.headers).json() == synchronous.json()
+    not_theirs = start(client, other_lead.headers, "cost-control-report", bid=bid["id"])
+    assert not_theirs.status_code == 404, not_theirs.text
     for path in (location, job["result"]):
         refused = client.get(path, headers=other_lead.headers)
         assert refused.status_code == 404, refused.text
