@@ -276,3 +276,75 @@ def test_kinds_are_listed_with_their_parameters(client, make_user):
     assert {"leveling-proposal", "cost-control-report", "import"} <= set(names)
     assert "level_from" in names["leveling-proposal"]["params"]["properties"]
     assert names["import"]["upload"] is True
+
+
+def test_an_attempt_given_up_for_dead_cannot_overwrite_its_successor(session_factory, pmo):
+    """The fencing every runner relies on: writes name the attempt that claimed the job."""
+    from app.auth.models import User
+    from app.jobs import service
+    from app.jobs.registry import JobOutput
+
+    with session_factory() as session:
+        job = service.create_job(
+            session,
+            session.get(User, pmo.id),
+            "leveling-proposal",
+            {},
+            runner="test",
+            max_attempts=2,
+        )
+        session.commit()
+        job_id = job.id
+    first = service.claim(session_factory, job_id, "host:1")
+    assert first is not None and first.attempts == 1 and first.status == "running"
+    assert service.claim(session_factory, job_id, "host:2") is None  # one runner at a time
+    assert service.report_progress(session_factory, job_id, 1, 0.5, "half")
+    assert service.recover(session_factory, job_id, "host:1 stopped") == "retry"
+    second = service.claim(session_factory, job_id, "host:2")
+    assert second is not None and second.attempts == 2
+    assert not service.report_progress(session_factory, job_id, 1, 0.9, "zombie")
+    assert not service.succeed(session_factory, job_id, 1, JobOutput(data={"from": "zombie"}))
+    assert service.succeed(session_factory, job_id, 2, JobOutput(data={"from": "attempt 2"}))
+    with session_factory() as session:
+        row = session.get(service.Job, job_id)
+        assert (row.status, row.result, row.worker) == (
+            "succeeded",
+            {"from": "attempt 2"},
+            "host:2",
+        )
+        messages = [step["message"] for step in row.steps]
+    assert "zombie" not in messages and any("host:1 stopped; retrying" in m for m in messages)
+    assert service.recover(session_factory, job_id, "late") == "done"
+
+
+def test_attempts_spent_end_in_failed_with_the_reason(session_factory, pmo):
+    from app.auth.models import User
+    from app.jobs import service
+
+    with session_factory() as session:
+        job = service.create_job(
+            session, session.get(User, pmo.id), "import", {}, runner="test", max_attempts=1
+        )
+        session.commit()
+        job_id = job.id
+    assert service.claim(session_factory, job_id, "host:1") is not None
+    assert service.recover(session_factory, job_id, "host:1 stopped") == "failed"
+    with session_factory() as session:
+        row = session.get(service.Job, job_id)
+        assert row.status == "failed" and row.error["type"].endswith("/worker-lost")
+        assert "host:1 stopped" in row.error["detail"] and row.finished_at is not None
+
+
+def test_kampmo_worker_refuses_sqlite(tmp_path):
+    import subprocess
+
+    from tests.app.live_server import KAMPMO, kampmo_env
+
+    done = subprocess.run(
+        [str(KAMPMO), "worker"],
+        env=kampmo_env(f"sqlite:///{tmp_path / 'w.db'}"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "PostgreSQL" in done.stderr
