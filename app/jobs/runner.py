@@ -24,7 +24,9 @@ from app.jobs import service
 from app.jobs.registry import KINDS, JobContext, load_kinds
 
 log = logging.getLogger("kampmo.jobs")
-PROGRESS_INTERVAL_S = 0.2  # progress writes closer together than this are merged
+# a progress report is written when it moved by PROGRESS_STEP or PROGRESS_INTERVAL_S passed
+PROGRESS_STEP = 0.1
+PROGRESS_INTERVAL_S = 0.5
 
 
 class AttemptLost(Exception):
@@ -42,13 +44,14 @@ def execute(
     attempt = job.attempts
     if running is not None:
         running[job_id] = attempt
-    last = {"at": 0.0, "message": ""}
+    last = {"at": 0.0, "progress": 0.0}
 
     def report(progress: float, message: str) -> None:
         now = time.monotonic()
-        if message == last["message"] and now - float(last["at"]) < PROGRESS_INTERVAL_S:
-            return
-        last.update(at=now, message=message)
+        step = progress - last["progress"]
+        if step < PROGRESS_STEP and now - last["at"] < PROGRESS_INTERVAL_S:
+            return  # a write per item of a long loop would cost more than the item
+        last.update(at=now, progress=progress)
         if not service.report_progress(factory, job_id, attempt, progress, message):
             raise AttemptLost(f"job {job_id} attempt {attempt} was taken over")
 
