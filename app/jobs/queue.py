@@ -45,9 +45,11 @@ def run_job(job_id: int) -> str | None:
     return runner.execute(factory, job_id, _worker_factory["name"])
 
 
-def make_queue(database_url: str) -> procrastinate.App:
+def make_queue(database_url: str, **pool: Any) -> procrastinate.App:
+    """Procrastinate over ``database_url``; ``pool`` sizes the worker's connection pool (the
+    web server never opens one: it defers on its own SQLAlchemy connection)."""
     queue = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
+        connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url), **pool)
     )
     queue.task(name=TASK, queue=QUEUE, pass_context=False)(run_job)
     return queue
@@ -104,7 +106,8 @@ def run_worker(database_url: str, *, concurrency: int, heartbeat: float, stall: 
     factory = make_session_factory(engine)
     name = service.worker_name()
     _worker_factory.update(factory=factory, name=name)
-    queue = make_queue(database_url)
+    # fetching, finishing, heartbeats, LISTEN and the watchdog; the jobs use SQLAlchemy's pool
+    queue = make_queue(database_url, min_size=1, max_size=concurrency + 4)
 
     async def main() -> None:
         async with queue.open_async():
