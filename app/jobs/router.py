@@ -8,6 +8,7 @@
   (0-1), ``message``, ``steps`` (the progress history), ``result`` (a link, once succeeded),
   ``error`` (problem+json members, once failed).
 - ``GET /api/v1/jobs/{job}/result``: the result (JSON, or the file as a download).
+- ``GET /api/v1/jobs``: the caller's own jobs (the PMO's: all), newest first.
 
 Who reads a job: its requester, the PMO, and whom the kind allows (the readers of the bid a
 bid report or an import belongs to); everyone else gets 404.
@@ -17,18 +18,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
 
 from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.errors import Conflict, Invalid, PayloadTooLarge
 from app.guards import guarded, roles, signed_in
 from app.jobs import dispatch, service
+from app.jobs.models import Job
 from app.jobs.registry import load_kinds
+from app.pagination import PageDep, paginate
 from app.schemas import MAX_ID, PROBLEM_RESPONSES
 from app.settings import Settings
 
@@ -117,6 +121,28 @@ def job_kinds(user: CurrentUser) -> dict[str, Any]:
         for k in sorted(kinds.values(), key=lambda k: k.name)
     ]
     return {"items": items, "total": len(items)}
+
+
+@router.get("")
+def list_jobs(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageDep,
+    kind: Annotated[str | None, Query(max_length=60)] = None,
+    job_status: Annotated[
+        Literal["queued", "running", "succeeded", "failed"] | None, Query(alias="status")
+    ] = None,
+) -> dict[str, Any]:
+    """The caller's own jobs (the PMO's: everyone's), newest first; ``kind``/``status`` filter."""
+    statement = select(Job).order_by(Job.id.desc())
+    if user.role != "pmo":
+        statement = statement.where(Job.requested_by_id == user.id)
+    if kind is not None:
+        statement = statement.where(Job.kind == kind)
+    if job_status is not None:
+        statement = statement.where(Job.status == job_status)
+    rows, total = paginate(session, statement, page)
+    return {"items": [service.job_json(row) for row in rows], "total": total}
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=None)

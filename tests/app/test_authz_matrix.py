@@ -866,6 +866,7 @@ MATRIX: dict[str, Entry] = {
         roles("pmo"), _accept_proposal, per_bid=False
     ),
     # jobs
+    "GET /api/v1/jobs": Entry(signed_in, get(fixed("/api/v1/jobs")), per_bid=False),
     "POST /api/v1/jobs": Entry(
         signed_in, post(fixed("/api/v1/jobs"), _report_job_body), (202,), per_bid=False
     ),

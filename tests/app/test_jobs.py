@@ -348,3 +348,22 @@ def test_kampmo_worker_refuses_sqlite(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2 and "PostgreSQL" in done.stderr
+
+
+def test_the_list_holds_the_callers_own_jobs(client, make_user, pmo):
+    lead, other = make_user("lead"), make_user("lead")
+    mine = started(start(client, lead.headers, "cost-control-report", format="json"))
+    started(start(client, other.headers, "cost-control-report", format="json"))
+    follow(client, mine, lead.headers)
+    listed = client.get(JOBS, headers=lead.headers).json()
+    assert listed["total"] == 1 and [job["id"] for job in listed["items"]] == [
+        int(mine.rsplit("/", 1)[1])
+    ]
+    done = client.get(JOBS, params={"status": "succeeded"}, headers=lead.headers).json()
+    assert done["total"] == 1
+    everyone = client.get(
+        JOBS, params={"kind": "cost-control-report", "limit": 1000}, headers=pmo.headers
+    )
+    assert {job["requested_by"] for job in everyone.json()["items"]} >= {lead.id, other.id}
+    bad = client.get(JOBS, params={"status": "lost"}, headers=lead.headers)
+    assert bad.status_code == 422
