@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile, status
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
@@ -59,8 +60,6 @@ class JobRequest(BaseModel):
 
 
 def _accepted(job_json: dict[str, Any]) -> JSONResponse:
-    from fastapi.encoders import jsonable_encoder
-
     location = f"/api/v1/jobs/{job_json['id']}"
     return JSONResponse(
         jsonable_encoder(job_json),
