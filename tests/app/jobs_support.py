@@ -26,6 +26,19 @@ FAST_JOB_ENV = {
 FINAL = ("succeeded", "failed")
 
 
+@contextlib.contextmanager
+def logs_on_failure(folder: Path):
+    """A failing assertion inside carries the tail of every ``*.log`` in ``folder``."""
+    try:
+        yield
+    except AssertionError as error:
+        tails = [
+            f"--- {log.name} ---\n" + log.read_text(errors="replace")[-3000:]
+            for log in sorted(folder.glob("*.log"))
+        ]
+        raise AssertionError(f"{error}\n" + "\n".join(tails)) from error
+
+
 class WorkerProcess:
     def __init__(self, database_url: str, *, log: Path | None = None, **env: str) -> None:
         self.database_url = database_url

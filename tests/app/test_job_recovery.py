@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.app.conftest import unique
-from tests.app.jobs_support import FAST_JOB_ENV, WorkerProcess, follow
+from tests.app.jobs_support import FAST_JOB_ENV, WorkerProcess, follow, logs_on_failure
 from tests.app.live_server import LiveServer, fresh_database, seed_pmo
 
 TASKS = 5000  # an import of this size takes seconds: long enough to be killed in the middle
@@ -73,7 +73,7 @@ def test_a_killed_worker_s_job_is_retried_then_failed_with_a_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KAMPMO_JOB_MAX_ATTEMPTS", "2")
-    with fresh_database("postgres", tmp_path) as url:
+    with logs_on_failure(tmp_path), fresh_database("postgres", tmp_path) as url:
         headers = seed_pmo(url)
         workers = [WorkerProcess(url, log=tmp_path / f"worker{n}.log").start() for n in (1, 2)]
         try:
@@ -126,7 +126,7 @@ def test_a_killed_server_s_job_is_retried_after_the_restart(
 ) -> None:
     for key, value in FAST_JOB_ENV.items():
         monkeypatch.setenv(key, value)
-    with fresh_database("sqlite", tmp_path) as url:
+    with logs_on_failure(tmp_path), fresh_database("sqlite", tmp_path) as url:
         headers = seed_pmo(url)
         name = unique("服务器中断的导入 ")
         server = LiveServer(url, log=tmp_path / "serve.log").start()
