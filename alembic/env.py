@@ -31,6 +31,11 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Procrastinate's tables (applied by revision 0007 on PostgreSQL) are not kampmo's models."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def run_migrations_offline() -> None:
     context.configure(
         url=database_url(),
@@ -58,6 +63,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=sqlite,
             render_item=render_item,
+            include_name=include_name,
             compare_type=True,
         )
         with context.begin_transaction():

@@ -114,6 +114,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.jobs.queue import run_worker
+    from app.settings import get_settings
+
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite"):
+        print(
+            "kampmo worker: job workers need PostgreSQL (KAMPMO_DATABASE_URL); "
+            "on SQLite the server runs jobs itself",
+            file=sys.stderr,
+        )
+        return 2
+    run_worker(
+        settings.database_url,
+        concurrency=args.concurrency or settings.job_worker_concurrency,
+        heartbeat=settings.job_heartbeat_seconds,
+        stall=settings.job_stall_seconds,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kampmo", description="KAM bid project management")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=["mspdi", "json", "csv", "xlsx"])
     export.add_argument("-o", "--output", help="file to write (default: stdout)")
     export.set_defaults(handler=cmd_export)
+
+    worker = commands.add_parser("worker", help="run long jobs (PostgreSQL; any number of them)")
+    worker.add_argument(
+        "--concurrency", type=int, help="jobs at once (KAMPMO_JOB_WORKER_CONCURRENCY)"
+    )
+    worker.set_defaults(handler=cmd_worker)
 
     for name in ("schedule", "level", "risk"):
         commands.add_parser(name, help=f"offline {name} of plan files (see --help)", add_help=False)

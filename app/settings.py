@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,6 +30,14 @@ class Settings(BaseSettings):
     max_wbs_depth: int = limits.WBS_DEPTH
     page_size_default: int = 100
     page_size_max: int = 1_000
+    # long jobs (app/jobs): who runs them, how often runners say they are alive, when a
+    # silent runner counts as stopped, how many attempts a job gets
+    job_runner: Literal["auto", "server", "worker"] = "auto"
+    job_threads: int = 2  # the server's own runner (SQLite default)
+    job_worker_concurrency: int = 2  # jobs at once per ``kampmo worker``
+    job_heartbeat_seconds: float = 5.0
+    job_stall_seconds: float = 30.0
+    job_max_attempts: int = 3
 
 
 @lru_cache(maxsize=1)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
 
 from app.auth.deps import CurrentUser
+from app.auth.models import User
 from app.auth.permissions import require_bid
 from app.db import SessionDep
 from app.pagination import PageDep
@@ -85,22 +88,39 @@ def cost_control(
         status_date, currency, eac_method, pursuit_threshold, cpi_warning, spi_warning
     )
     options.ev_technique = EvTechnique(ev_technique)
+    report = cost_control_report(session, user, bid, format_, options)
+    if isinstance(report, dict):
+        return report
+    body, media_type, filename = report
+    return Response(
+        content=body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def cost_control_report(
+    session: Session,
+    user: User,
+    bid: int | None,
+    format_: str,
+    options: service.ReportOptions,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, object] | tuple[bytes, str, str]:
+    """The report as JSON, or a CSV/XLSX file (bytes, media type, file name): the one code
+    path of ``GET /cost-control`` and of the ``cost-control-report`` job."""
     if bid is not None:
         row = require_bid(session, user, bid)
         report = service.bid_report_json(service.bid_report(session, row, options), options)
         stem = f"kampmo-cost-control-bid-{row.id}"
     else:
-        report = service.portfolio_report_json(session, user, options)
+        report = service.portfolio_report_json(session, user, options, progress)
         stem = "kampmo-cost-control-portfolio"
     if format_ == "json":
         return report
     tables = writers.report_tables(report)
     body = writers.to_csv(tables) if format_ == "csv" else writers.to_xlsx(tables)
-    return Response(
-        content=body,
-        media_type=MEDIA_TYPES[format_],
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{format_}"'},
-    )
+    return body, MEDIA_TYPES[format_], f"{stem}.{format_}"
 
 
 @router.get("/alerts")

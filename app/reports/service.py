@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -556,13 +556,24 @@ def _convert_elements(
     ]
 
 
-def portfolio_report_json(session: Session, user: User, options: ReportOptions) -> dict[str, Any]:
-    """The JSON body of ``GET /api/v1/reports/cost-control`` (all bids the caller may read)."""
+def portfolio_report_json(
+    session: Session,
+    user: User,
+    options: ReportOptions,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """The JSON body of ``GET /api/v1/reports/cost-control`` (all bids the caller may read);
+    ``progress(done, total)`` is told after each bid (the report run as a job)."""
     units = {unit.id: unit for unit in session.scalars(select(OrgUnit))}
     rates = rate_table(session)
     status_date = options.status_date or dt.date.today()
     common = replace(options, status_date=status_date)  # one status date across the portfolio
-    all_reports = [bid_report(session, bid, common, units) for bid in visible_bids(session, user)]
+    bids = visible_bids(session, user)
+    all_reports = []
+    for done, bid in enumerate(bids, start=1):
+        all_reports.append(bid_report(session, bid, common, units))
+        if progress is not None:
+            progress(done, len(bids))
     reports = [
         r for r in all_reports if _convertible(rates, r.bid.currency, options.currency, status_date)
     ]

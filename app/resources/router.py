@@ -86,12 +86,7 @@ def leveling_proposal(
     """A leveling proposal (PMO): moves within float first, then delays of lower-priority bids;
     nothing is stored. Rejecting it is simply not accepting it."""
     level_from = body.level_from or dt.date.today()
-    view, result = service.proposal(session, user, body.bid_ids, level_from)
-    return {
-        **service.proposal_json(view, result),
-        "bid_ids": body.bid_ids,
-        "level_from": level_from,
-    }
+    return service.proposal_body(session, user, body.bid_ids, level_from)
 
 
 @api.post("/leveling-proposals/accept", response_model=Accepted)

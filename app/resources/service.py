@@ -33,6 +33,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -400,15 +401,49 @@ def require_pmo(user: User) -> None:
 
 
 def proposal(
-    session: Session, user: User, bid_ids: list[int] | None, level_from: dt.date
+    session: Session,
+    user: User,
+    bid_ids: list[int] | None,
+    level_from: dt.date,
+    progress: Callable[[float, str], None] | None = None,
 ) -> tuple[PortfolioView, LevelingProposal]:
+    """``progress(fraction, message)`` is told between the steps (the proposal as a job)."""
     require_pmo(user)
     selected = set(bid_ids) if bid_ids is not None else None
+    if progress is not None:
+        progress(0.05, "reading the open bids 读取进行中的投标")
     view = build_view(session, user, selected=selected, level_from=level_from)
     unknown = sorted((selected or set()) - set(view.bid_titles))
     if unknown:
         raise Invalid.field("bid_ids", f"not open bids: {unknown}")
+    if progress is not None:
+        tasks = sum(len(bid.tasks) for bid in view.portfolio.bids)
+        progress(0.4, f"leveling {tasks} tasks of {len(view.bid_titles)} bids 资源平衡")
     return view, propose_leveling(view.portfolio)
+
+
+def check_open_bids(session: Session, bid_ids: list[int] | None) -> None:
+    """422 unless every id names an open bid (the cheap part of ``proposal``'s check)."""
+    if not bid_ids:
+        return
+    found = set(session.scalars(select(Bid.id).where(Bid.id.in_(bid_ids), Bid.status == "open")))
+    unknown = sorted(set(bid_ids) - found)
+    if unknown:
+        raise Invalid.field("bid_ids", f"not open bids: {unknown}")
+
+
+def proposal_body(
+    session: Session,
+    user: User,
+    bid_ids: list[int] | None,
+    level_from: dt.date,
+    progress: Callable[[float, str], None] | None = None,
+) -> dict[str, Any]:
+    """The body of ``POST /api/v1/resources/leveling-proposals`` (and of its job)."""
+    view, result = proposal(session, user, bid_ids, level_from, progress)
+    if progress is not None:
+        progress(0.9, f"{len(result.moves)} moves proposed 已生成方案")
+    return {**proposal_json(view, result), "bid_ids": bid_ids, "level_from": level_from}
 
 
 def proposal_json(view: PortfolioView, result: LevelingProposal) -> dict[str, Any]:

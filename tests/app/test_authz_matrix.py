@@ -628,6 +628,45 @@ def _accept_proposal(w: World, role: str, which: str) -> Request:
 
 # --- the matrix --------------------------------------------------------------------------------
 
+
+def _job_import(w: World, role: str, which: str) -> Request:
+    request = _import(w, role, which)
+    return Request("POST", "/api/v1/jobs/import", files=request.files)
+
+
+def _report_job_body(w: World, which: str) -> dict[str, Any]:
+    """The portfolio report as a job: anyone signed in may ask (it holds the bids they may
+    read); the refusals that depend on the body (a bid's report, a PMO-only kind) are in
+    tests/app/test_jobs.py, since a malformed body must get its 422 (tests/app/test_guards.py)."""
+    return {"kind": "cost-control-report", "params": {"format": "json"}}
+
+
+def _finished_report_jobs(w: World) -> dict[str, int]:
+    """A finished bid-report job per bid, asked for by the PMO and run here through the
+    runner's own ``execute`` (the matrix needs results whichever runner the database has)."""
+    from app.auth.models import User
+    from app.jobs.runner import execute
+    from app.jobs.service import create_job
+
+    jobs = {}
+    factory = w.extra["session_factory"]
+    for which in WHICH:
+        with factory() as session:
+            job = create_job(
+                session,
+                session.get(User, w.users["pmo"].id),
+                "cost-control-report",
+                {"bid": w.bid_id(which), "format": "json"},
+                runner="matrix",
+                max_attempts=1,
+                bid_id=w.bid_id(which),
+            )
+            session.commit()
+            jobs[which] = job.id
+        assert execute(factory, jobs[which], "matrix") == "succeeded"
+    return jobs
+
+
 MATRIX: dict[str, Entry] = {
     # accounts: every signed-in user reads; the PMO and leads write
     "GET /api/v1/accounts": Entry(signed_in, get(fixed("/api/v1/accounts")), per_bid=False),
@@ -1032,6 +1071,15 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/resources/leveling-proposals/accept": Entry(
         roles("pmo"), _accept_proposal, per_bid=False
     ),
+    # jobs
+    "GET /api/v1/jobs": Entry(signed_in, get(fixed("/api/v1/jobs")), per_bid=False),
+    "POST /api/v1/jobs": Entry(
+        signed_in, post(fixed("/api/v1/jobs"), _report_job_body), (202,), per_bid=False
+    ),
+    "POST /api/v1/jobs/import": Entry(roles("pmo", "lead"), _job_import, (202,), False),
+    "GET /api/v1/jobs/kinds": Entry(signed_in, get(fixed("/api/v1/jobs/kinds")), per_bid=False),
+    "GET /api/v1/jobs/{job}": Entry(bid_read, get(_extra("job", "/api/v1/jobs/{}"))),
+    "GET /api/v1/jobs/{job}/result": Entry(bid_read, get(_extra("job", "/api/v1/jobs/{}/result"))),
     # reports
     "GET /api/v1/reports/cost-control": Entry(
         bid_read,
@@ -1190,6 +1238,7 @@ def world(app: Any) -> Iterator[World]:
         w.extra["gate_item"] = {which: _first_gate_item(w, which) for which in WHICH}
         templates = client.get("/api/v1/templates", headers=w.pmo).json()["items"]
         w.extra["template_id"] = templates[0]["id"]
+        w.extra["job"] = _finished_report_jobs(w)
         try:
             yield w
         finally:
