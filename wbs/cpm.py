@@ -191,9 +191,36 @@ def prepare_inputs(
     plan: Plan, network: CompiledNetwork, axis: TimeAxis, *, light: bool = False
 ) -> PassInputs:
     """The pass inputs of ``plan``: NumPy arrays, or plain lists when ``light``."""
-    size = network.size
     leaves = leaf_tasks(plan, network)
-    duration = [task.duration for task in leaves]
+    bounded = [
+        (number, task)
+        for number, task in enumerate(leaves)
+        if task.constraint is not None or task.deadline is not None or _has_progress(task)
+    ]
+    return bounded_inputs(
+        [task.duration for task in leaves],
+        bounded,
+        axis,
+        plan.status_date,
+        plan.finish_deadline,
+        light=light,
+    )
+
+
+def bounded_inputs(
+    duration: list[int],
+    bounded: list[tuple[int, Task]],
+    axis: TimeAxis,
+    status_date: PlanTime | None,
+    finish_deadline: PlanTime | None,
+    *,
+    light: bool = False,
+) -> PassInputs:
+    """The pass inputs from the leaf durations and the leaves that carry a constraint, a
+    deadline or progress (``bounded``: position and task, in network order); ``duration``
+    is updated in place for tasks with progress. The columnar reader (``wbs.columnar``)
+    builds only those tasks as ``Task`` objects."""
+    size = len(duration)
     lower = [0] * size
     upper = [FAR] * size
     fixed = [0] * size
@@ -202,16 +229,14 @@ def prepare_inputs(
     late_start_cap = [FAR] * size
     late_finish_cap = [FAR] * size
     constrained = False
-    if plan.finish_deadline is not None:
-        late_finish_cap = [axis.index(plan.finish_deadline, finish=True)] * size
+    if finish_deadline is not None:
+        late_finish_cap = [axis.index(finish_deadline, finish=True)] * size
         constrained = True
-    status = axis.index(plan.status_date) if plan.status_date is not None else None
+    status = axis.index(status_date) if status_date is not None else None
     if status is not None:
         lower = [max(0, status)] * size
         constrained = True
-    for number, task in enumerate(leaves):
-        if task.constraint is None and task.deadline is None and not _has_progress(task):
-            continue
+    for number, task in bounded:
         constrained = True
         if task.deadline is not None:
             late_finish_cap[number] = min(
@@ -923,7 +948,7 @@ def build_schedule(
         max(map(add, early, duration), default=0),
         max(map(add, late, duration), default=0),
     )
-    converter = _Dates(axis, low, high)
+    converter = DateTable(axis, low, high)
     rows: dict[str, TaskSchedule] = {}
     warnings: list[str] = []
     at = converter.at
@@ -968,27 +993,11 @@ def build_schedule(
                 dict(task.resources) if task.resources else {},
             )
             if total_float < 0 and task.deadline is not None:
-                warnings.append(_negative_float_warning(task, rows[task_id], total_float, plan))
+                warnings.append(_negative_float_warning(task, rows[task_id].finish, total_float, plan))
             continue
-        shown_start = start_index
-        start_by_finish = finish_by_start = False
-        if task.constraint is not None and task.constraint.type == ConstraintType.ALAP:
-            shown_start = max(start_index, late_index)
-        milestone = length == 0 and task.is_milestone
-        if milestone or (minute and link >= 0):
-            # MS Project keeps the form of the moment a link produces: a finish, or any
-            # moment moved forward by a lag, ends a working period (17:00); a start begins
-            # one (08:00).
-            code = codes[link] if link >= 0 else -1
-            link_lag = lags[link] if link >= 0 else 0
-            if milestone:
-                finish_driven = (
-                    code in (CODE_FS, CODE_FF) or link_lag > 0 or _finish_constrained(task)
-                )
-                start_by_finish = finish_driven and shown_start > 0
-                finish_by_start = not start_by_finish
-            else:
-                finish_by_start = code == CODE_SF and link_lag <= 0
+        shown_start, start_by_finish, finish_by_start = shown_forms(
+            task, length, start_index, late_index, link, codes, lags, minute
+        )
         total_float = total[number]
         dates: tuple[PlanTime, ...]
         if moments is not None and number in moments:
@@ -1007,15 +1016,10 @@ def build_schedule(
                 last(own_late_finish),
             )
         elif table is not None:  # day plans: straight table look-ups
-            shift = base + start_by_finish
-            end_shift = base + (not finish_by_start)
-            dates = (
-                table[shown_start - shift],
-                table[shown_start + length - end_shift],
-                table[start_index - shift],
-                table[start_index + length - end_shift],
-                table[late_index - shift],
-                table[late_index + length - end_shift],
+            offsets = (shown_start, start_index, late_index, length)
+            dates = tuple(
+                table[position]
+                for position in date_positions(base, offsets, start_by_finish, finish_by_start)
             )
         else:
             dates = (
@@ -1044,7 +1048,7 @@ def build_schedule(
         )
         rows[task_id] = row
         if total_float < 0 and _has_limit(task):
-            warnings.append(_negative_float_warning(task, row, total_float, plan))
+            warnings.append(_negative_float_warning(task, row.finish, total_float, plan))
     _roll_up_summaries(plan, rows, converter)
     ordered = [rows[task.id] for task in plan.tasks if task.id in rows]
     leaf_rows = [rows[task_id] for task_id in network.ids]
@@ -1074,7 +1078,62 @@ def build_schedule(
     )
 
 
-class _Dates:
+def shown_forms(
+    task: Task,
+    length: int,
+    start_index: int,
+    late_index: int,
+    link: int,
+    codes: list[int],
+    lags: list[int],
+    minute: bool,
+) -> tuple[int, bool, bool]:
+    """The start a row shows (its late start for ALAP tasks) and the form of its dates:
+    whether the start is shown as a finish (a milestone on its predecessor's finish date) and
+    the finish as a start."""
+    shown_start = start_index
+    start_by_finish = finish_by_start = False
+    if task.constraint is not None and task.constraint.type == ConstraintType.ALAP:
+        shown_start = max(start_index, late_index)
+    milestone = length == 0 and task.is_milestone
+    if milestone or (minute and link >= 0):
+        # MS Project keeps the form of the moment a link produces: a finish, or any
+        # moment moved forward by a lag, ends a working period (17:00); a start begins
+        # one (08:00).
+        code = codes[link] if link >= 0 else -1
+        link_lag = lags[link] if link >= 0 else 0
+        if milestone:
+            finish_driven = code in (CODE_FS, CODE_FF) or link_lag > 0 or _finish_constrained(task)
+            start_by_finish = finish_driven and shown_start > 0
+            finish_by_start = not start_by_finish
+        else:
+            finish_by_start = code == CODE_SF and link_lag <= 0
+    return shown_start, start_by_finish, finish_by_start
+
+
+def date_positions(
+    base: int,
+    offsets: tuple[int, int, int, int],
+    start_by_finish: bool,
+    finish_by_start: bool,
+) -> tuple[int, int, int, int, int, int]:
+    """Where a day plan's six row dates (shown, early, late; start and finish) sit in the
+    date table of ``DateTable``; ``offsets`` = (shown start, early start, late start,
+    duration)."""
+    shown_start, start_index, late_index, length = offsets
+    shift = base + start_by_finish
+    end_shift = base + (not finish_by_start)
+    return (
+        shown_start - shift,
+        shown_start + length - end_shift,
+        start_index - shift,
+        start_index + length - end_shift,
+        late_index - shift,
+        late_index + length - end_shift,
+    )
+
+
+class DateTable:
     """Offset -> plan time. Day plans look dates up in one table built once for the whole
     range of offsets; minute plans convert through the calendar with a cache."""
 
@@ -1120,7 +1179,7 @@ def _finish_constrained(task: Task) -> bool:
     )
 
 
-def _negative_float_warning(task: Task, row: TaskSchedule, total: int, plan: Plan) -> str:
+def _negative_float_warning(task: Task, finish: PlanTime, total: int, plan: Plan) -> str:
     limits = []
     if task.deadline is not None:
         limits.append(f"deadline {_text(task.deadline)}")
@@ -1130,7 +1189,7 @@ def _negative_float_warning(task: Task, row: TaskSchedule, total: int, plan: Pla
         limits.append(f"project deadline {_text(plan.finish_deadline)}")
     reason = ", ".join(limits) or "a successor's constraint or deadline"
     return (
-        f"task {task.id} ({task.name}) cannot meet {reason}: it finishes {_text(row.finish)}, "
+        f"task {task.id} ({task.name}) cannot meet {reason}: it finishes {_text(finish)}, "
         f"total float {total} {plan.unit}s"
     )
 
@@ -1139,7 +1198,7 @@ def _text(value: Any) -> str:
     return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
-def _roll_up_summaries(plan: Plan, rows: dict[str, TaskSchedule], dates: _Dates) -> None:
+def _roll_up_summaries(plan: Plan, rows: dict[str, TaskSchedule], dates: DateTable) -> None:
     from wbs.network import children_map
 
     children = children_map(plan)
