@@ -490,14 +490,17 @@ def level_plan(network: CompiledNetwork) -> LevelPlan:
     # early starts: predecessor -> successor; tails: successor -> predecessor (capped: + n)
     step_from = np.concatenate((in_source, in_target + size, in_target + 2 * size))
     step_to = np.concatenate((in_target, in_source + size, in_source + 2 * size))
-    step = np.concatenate((depth[in_target], height[in_source], height[in_source]))
-    kind = np.repeat(np.arange(3, dtype=np.int64), in_link.size)
-    key = step * 2 + (kind == 2)  # within a step: early starts and tails, then capped tails
+    key = np.concatenate((depth[in_target], height[in_source], height[in_source]))
+    key *= 2
+    key[2 * in_link.size :] += 1  # within a step: early starts and tails, then capped tails
     order = _stable_order(key, 2 * steps)
     edges = np.searchsorted(key[order], np.arange(2, 2 * steps + 1)).tolist()
+    del key  # the temporaries of a 100,000-task plan weigh tens of MB: free them early
     step_link = np.concatenate((positions, positions, positions))[order]
-    step_from, step_to = step_from[order], step_to[order]
-    is_open = kind[order] != 2
+    step_from = step_from[order]
+    step_to = step_to[order]
+    is_open = order < 2 * in_link.size
+    del order
     open_edges = np.cumsum(is_open)
     open_bounds = [
         (int(open_edges[low - 1]) if low else 0, int(open_edges[middle - 1]) if middle else 0)
