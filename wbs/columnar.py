@@ -31,8 +31,8 @@ from operator import add
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wbs.cpm import (
-    NUMPY_THRESHOLD,
     LIGHT_LIMIT,
+    NUMPY_THRESHOLD,
     DateTable,
     PassInputs,
     PassResult,
@@ -69,11 +69,7 @@ if TYPE_CHECKING:
 CHUNK_TASKS = 4096  # tasks formatted per write: the answer is streamed, never held whole
 # a task's line between its values (``wbs.serialize._TASK_LINE``): key texts at the even
 # places, values at the odd ones
-_ROW_KEYS = [
-    piece
-    for key in _TASK_LINE.split("%s")
-    for piece in (key, "")
-][:-1]
+_ROW_KEYS = [piece for key in _TASK_LINE.split("%s") for piece in (key, "")][:-1]
 _ROW_KEYS[-1] = "},"
 
 
@@ -109,13 +105,13 @@ class ColumnarSchedule:
         texts = [encoded[day] for day in self.table]
         ids = self.columns.ids
         id_texts = list(map(encode_basestring, ids))
-        drivers: IntColumn | ObjectColumn
-        dates: list[IntColumn | ObjectColumn]
+        drivers: list[str] | ObjectColumn
+        dates: list[list[str] | ObjectColumn]
         driving, sources = self.driving_link, self.network.source
         if isinstance(driving, list):
             sources = as_list(sources)
             drivers = ["null" if link < 0 else id_texts[sources[link]] for link in driving]
-            dates = [list(map(texts.__getitem__, column)) for column in self.positions]
+            dates = [[texts[position] for position in as_list(column)] for column in self.positions]
         else:
             import numpy as np
 
@@ -170,7 +166,12 @@ class ColumnarSchedule:
                 TaskSchedule(
                     task_id,
                     columns.names[number],
-                    *(column[number] for column in dates),
+                    dates[0][number],
+                    dates[1][number],
+                    dates[2][number],
+                    dates[3][number],
+                    dates[4][number],
+                    dates[5][number],
                     total_float,
                     free[number],
                     total_float <= 0,
@@ -285,14 +286,17 @@ def _dated(
     early, late, duration = result.early_start, result.late_start, inputs.duration
     total, driving = result.total_float, result.driving_link
     finish = result.project_finish
+    early_end: IntColumn
+    late_end: IntColumn
     if isinstance(early, list):
         early_end = list(map(add, early, as_list(duration)))
         late_end = list(map(add, as_list(late), as_list(duration)))
         low = min(0, min(early, default=0), min(as_list(late), default=0))
         high = max(finish, max(early_end, default=0), max(late_end, default=0))
     else:
-        early_end, late_end = early + duration, late + duration
-        low = min(0, int(early.min(initial=0)), int(late.min(initial=0)))
+        late_array, duration_array = as_array(late), as_array(duration)
+        early_end, late_end = early + duration_array, late_array + duration_array
+        low = min(0, int(early.min(initial=0)), int(late_array.min(initial=0)))
         high = max(finish, int(early_end.max(initial=0)), int(late_end.max(initial=0)))
     converter = DateTable(axis, low, high)
     table = converter.table
@@ -360,7 +364,7 @@ def _shifted(column: IntColumn, by: int) -> IntColumn:
     return column + by
 
 
-def _rows(column: IntColumn | ObjectColumn, low: int, high: int) -> list[Any]:
+def _rows(column: IntColumn | ObjectColumn | list[str], low: int, high: int) -> list[Any]:
     """Rows ``low:high`` of a column as a list."""
     part = column[low:high]
     return part if isinstance(part, list) else part.tolist()

@@ -996,7 +996,9 @@ def build_schedule(
                 dict(task.resources) if task.resources else {},
             )
             if total_float < 0 and task.deadline is not None:
-                warnings.append(_negative_float_warning(task, rows[task_id].finish, total_float, plan))
+                warnings.append(
+                    _negative_float_warning(task, rows[task_id].finish, total_float, plan)
+                )
             continue
         shown_start, start_by_finish, finish_by_start = shown_forms(
             task, length, start_index, late_index, link, codes, lags, minute
@@ -1020,9 +1022,14 @@ def build_schedule(
             )
         elif table is not None:  # day plans: straight table look-ups
             offsets = (shown_start, start_index, late_index, length)
-            dates = tuple(
-                table[position]
-                for position in date_positions(base, offsets, start_by_finish, finish_by_start)
+            at_positions = date_positions(base, offsets, start_by_finish, finish_by_start)
+            dates = (
+                table[at_positions[0]],
+                table[at_positions[1]],
+                table[at_positions[2]],
+                table[at_positions[3]],
+                table[at_positions[4]],
+                table[at_positions[5]],
             )
         else:
             dates = (

@@ -213,23 +213,39 @@ def test_published_cpm_examples_both_ways(tmp_path: Path, kampmo_data: Path) -> 
 @pytest.mark.parametrize(
     "plan",
     [
-        {"name": "summary", "start": "2027-01-04", "tasks": [
-            {"id": "s", "name": "S", "summary": True},
-            {"id": "a", "name": "A", "duration_days": 2, "parent": "s"},
-        ]},
-        {"name": "own calendar", "start": "2027-01-04", "tasks": [
-            {"id": "a", "duration_days": 2, "calendar": "24h"},
-        ]},
-        {"name": "cycle", "start": "2027-01-04", "tasks": [{"id": "a"}, {"id": "b"}],
-         "links": [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}]},
+        {
+            "name": "summary",
+            "start": "2027-01-04",
+            "tasks": [
+                {"id": "s", "name": "S", "summary": True},
+                {"id": "a", "name": "A", "duration_days": 2, "parent": "s"},
+            ],
+        },
+        {
+            "name": "own calendar",
+            "start": "2027-01-04",
+            "tasks": [
+                {"id": "a", "duration_days": 2, "calendar": "24h"},
+            ],
+        },
+        {
+            "name": "cycle",
+            "start": "2027-01-04",
+            "tasks": [{"id": "a"}, {"id": "b"}],
+            "links": [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}],
+        },
         {"name": "bad", "start": "2027-01-04", "tasks": [{"id": "a", "duration_days": -1}]},
         {"name": "bad", "start": "2027-01-04", "tasks": [{"id": "a", "duration_days": 2.0}]},
         {"name": "bad", "start": "2027-01-04", "tasks": [{"id": "a", "summary": 0}]},
         {"name": "bad", "start": "2027-01-04", "tasks": [{"id": "a", "percent_complete": False}]},
         {"name": "bad", "start": "2027-01-04", "tasks": [{"id": "a", "budget": "1.234"}]},
         {"name": "bad", "start": "2027-01-04", "tasks": [{"id": "a"}, {"id": "a"}]},
-        {"name": "bad", "start": "2027-01-04", "tasks": [{"id": "a"}],
-         "links": [{"from": "a", "to": "zz"}]},
+        {
+            "name": "bad",
+            "start": "2027-01-04",
+            "tasks": [{"id": "a"}],
+            "links": [{"from": "a", "to": "zz"}],
+        },
         {"name": "bad", "start": "2027-13-01", "tasks": []},
         {"start": "2027-01-04", "tasks": []},
         [],
@@ -250,8 +266,12 @@ def test_what_the_columns_do_not_hold_takes_the_full_path(tmp_path: Path, plan) 
 def test_empty_plan_and_milestones_only(tmp_path: Path) -> None:
     for plan in (
         {"name": "empty", "start": "2027-01-09", "tasks": []},
-        {"name": "m", "start": "2027-01-09", "tasks": [{"id": "a"}, {"id": "b"}],
-         "links": [{"from": "a", "to": "b", "type": "FF", "lag_days": 2}]},
+        {
+            "name": "m",
+            "start": "2027-01-09",
+            "tasks": [{"id": "a"}, {"id": "b"}],
+            "links": [{"from": "a", "to": "b", "type": "FF", "lag_days": 2}],
+        },
     ):
         path = tmp_path / "plan.json"
         path.write_text(json.dumps(plan), encoding="utf-8")

@@ -208,7 +208,10 @@ def _columns(root: _PlanRow | _CorePlanRow) -> PlanColumns:
     elapsed: list[bool] | None = None
     if any(link.elapsed for link in links):
         elapsed = [link.elapsed for link in links]
-        lag = [days * ELAPSED_DAY_MINUTES if on else days for days, on in zip(lag, elapsed)]
+        lag = [
+            days * ELAPSED_DAY_MINUTES if on else days
+            for days, on in zip(lag, elapsed, strict=True)
+        ]
     del links
     root.links = []
     for number, item in enumerate(root.resources):
