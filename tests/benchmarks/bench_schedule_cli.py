@@ -33,7 +33,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +210,21 @@ def taskjuggler_project(plan: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Runs a command and prints its wall time, CPU time and peak RSS. A small launcher process of
+# its own, because a child's peak RSS counts the memory of the process it was forked from
+# (the benchmark runner holds the plans it generated, and the other benchmarks' leftovers).
+RUSAGE_SCRIPT = r"""
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - started
+code = os.waitstatus_to_exitcode(status)
+print(json.dumps([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]))
+sys.exit(code)
+"""
+
+
 def layered_plan(task_count: int, links_per_task: float = 2.1, seed: int = 8) -> dict[str, object]:
     """A layered random network: links only go from earlier layers to later ones."""
     rng = random.Random(seed)
@@ -251,17 +265,19 @@ def _command_seconds(
     environment["PYTHONPYCACHEPREFIX"] = str(bytecode_cache)
 
     def run_once() -> tuple[float, float, float]:
-        started = time.perf_counter()
-        child = subprocess.Popen(
-            command, cwd=cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        done = subprocess.run(
+            [PYTHON, "-c", RUSAGE_SCRIPT, *command],
+            cwd=cwd,
+            env=environment,
+            capture_output=True,
+            check=False,
         )
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        errors = child.stderr.read() if child.stderr else b""
-        if child.returncode:
-            raise RuntimeError(f"{command[0]} failed: {errors.decode(errors='replace')[-500:]}")
-        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+        if done.returncode:
+            raise RuntimeError(
+                f"{command[0]} failed: {done.stderr.decode(errors='replace')[-500:]}"
+            )
+        wall, cpu, peak_kb = json.loads(done.stdout)
+        return wall, cpu, peak_kb / 1024
 
     run_once()  # warm-up: fills the bytecode cache
     runs = [run_once() for _ in range(repeats)]
