@@ -9,6 +9,10 @@ Start-up is kept lean on purpose (the whole command on a 3,000-task plan should 
 tenths of a second): only the standard library at import time; the reader for the file's
 format and the engine are imported when first needed.
 
+``--json`` on a flat JSON plan takes the columnar path (``wbs.formats.jsonplan_columnar`` and
+``wbs.columnar``, issue 19): no ``Plan`` or ``Schedule`` objects, the same bytes out. Anything
+it does not hold (summaries, task calendars, a cycle, an invalid plan) takes the full path.
+
 Example
 -------
 ``main_schedule(["plan.json", "--json"])`` prints one line and returns 0.
