@@ -7,7 +7,7 @@ PORT ?= 8000
 KAMPMO_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export KAMPMO_TEST_POSTGRES_URL
 
-.PHONY: run install install-runtime system-deps test lint bench clean
+.PHONY: run install install-runtime system-deps bench-deps test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,15 @@ lint: install
 test: install system-deps lint
 	$(BIN)/pytest -m "not bench" $(PYTEST_ARGS)
 
-bench: install system-deps
+# TaskJuggler (Debian's tj3), the reference of the schedule benchmark.
+bench-deps:
+	@if ! command -v tj3 >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tj3 >/dev/null; \
+	fi
+
+bench: install system-deps bench-deps
 	$(BIN)/python -m tests.benchmarks
 
 clean:

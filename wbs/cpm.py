@@ -192,9 +192,36 @@ def prepare_inputs(
     plan: Plan, network: CompiledNetwork, axis: TimeAxis, *, light: bool = False
 ) -> PassInputs:
     """The pass inputs of ``plan``: NumPy arrays, or plain lists when ``light``."""
-    size = network.size
     leaves = leaf_tasks(plan, network)
-    duration = [task.duration for task in leaves]
+    bounded = [
+        (number, task)
+        for number, task in enumerate(leaves)
+        if task.constraint is not None or task.deadline is not None or _has_progress(task)
+    ]
+    return bounded_inputs(
+        [task.duration for task in leaves],
+        bounded,
+        axis,
+        plan.status_date,
+        plan.finish_deadline,
+        light=light,
+    )
+
+
+def bounded_inputs(
+    duration: list[int],
+    bounded: list[tuple[int, Task]],
+    axis: TimeAxis,
+    status_date: PlanTime | None,
+    finish_deadline: PlanTime | None,
+    *,
+    light: bool = False,
+) -> PassInputs:
+    """The pass inputs from the leaf durations and the leaves that carry a constraint, a
+    deadline or progress (``bounded``: position and task, in network order); ``duration``
+    is updated in place for tasks with progress. The columnar reader (``wbs.columnar``)
+    builds only those tasks as ``Task`` objects."""
+    size = len(duration)
     lower = [0] * size
     upper = [FAR] * size
     fixed = [0] * size
@@ -203,16 +230,14 @@ def prepare_inputs(
     late_start_cap = [FAR] * size
     late_finish_cap = [FAR] * size
     constrained = False
-    if plan.finish_deadline is not None:
-        late_finish_cap = [axis.index(plan.finish_deadline, finish=True)] * size
+    if finish_deadline is not None:
+        late_finish_cap = [axis.index(finish_deadline, finish=True)] * size
         constrained = True
-    status = axis.index(plan.status_date) if plan.status_date is not None else None
+    status = axis.index(status_date) if status_date is not None else None
     if status is not None:
         lower = [max(0, status)] * size
         constrained = True
-    for number, task in enumerate(leaves):
-        if task.constraint is None and task.deadline is None and not _has_progress(task):
-            continue
+    for number, task in bounded:
         constrained = True
         if task.deadline is not None:
             late_finish_cap[number] = min(
@@ -471,14 +496,17 @@ def level_plan(network: CompiledNetwork) -> LevelPlan:
     # early starts: predecessor -> successor; tails: successor -> predecessor (capped: + n)
     step_from = np.concatenate((in_source, in_target + size, in_target + 2 * size))
     step_to = np.concatenate((in_target, in_source + size, in_source + 2 * size))
-    step = np.concatenate((depth[in_target], height[in_source], height[in_source]))
-    kind = np.repeat(np.arange(3, dtype=np.int64), in_link.size)
-    key = step * 2 + (kind == 2)  # within a step: early starts and tails, then capped tails
+    key = np.concatenate((depth[in_target], height[in_source], height[in_source]))
+    key *= 2
+    key[2 * in_link.size :] += 1  # within a step: early starts and tails, then capped tails
     order = _stable_order(key, 2 * steps)
     edges = np.searchsorted(key[order], np.arange(2, 2 * steps + 1)).tolist()
+    del key  # the temporaries of a 100,000-task plan weigh tens of MB: free them early
     step_link = np.concatenate((positions, positions, positions))[order]
-    step_from, step_to = step_from[order], step_to[order]
-    is_open = kind[order] != 2
+    step_from = step_from[order]
+    step_to = step_to[order]
+    is_open = order < 2 * in_link.size
+    del order
     open_edges = np.cumsum(is_open)
     open_bounds = [
         (int(open_edges[low - 1]) if low else 0, int(open_edges[middle - 1]) if middle else 0)
@@ -929,7 +957,7 @@ def build_schedule(
         max(map(add, early, duration), default=0),
         max(map(add, late, duration), default=0),
     )
-    converter = _Dates(axis, low, high)
+    converter = DateTable(axis, low, high)
     rows: dict[str, TaskSchedule] = {}
     warnings: list[str] = []
     at = converter.at
@@ -978,25 +1006,9 @@ def build_schedule(
                 if warning is not None:
                     warnings.append(warning)
             continue
-        shown_start = start_index
-        start_by_finish = finish_by_start = False
-        if task.constraint is not None and task.constraint.type == ConstraintType.ALAP:
-            shown_start = max(start_index, late_index)
-        milestone = length == 0 and task.is_milestone
-        if milestone or (minute and link >= 0):
-            # MS Project keeps the form of the moment a link produces: a finish, or any
-            # moment moved forward by a lag, ends a working period (17:00); a start begins
-            # one (08:00).
-            code = codes[link] if link >= 0 else -1
-            link_lag = lags[link] if link >= 0 else 0
-            if milestone:
-                finish_driven = (
-                    code in (CODE_FS, CODE_FF) or link_lag > 0 or _finish_constrained(task)
-                )
-                start_by_finish = finish_driven and shown_start > 0
-                finish_by_start = not start_by_finish
-            else:
-                finish_by_start = code == CODE_SF and link_lag <= 0
+        shown_start, start_by_finish, finish_by_start = shown_forms(
+            task, length, start_index, late_index, link, codes, lags, minute
+        )
         total_float = total[number]
         dates: tuple[PlanTime, ...]
         if moments is not None and number in moments:
@@ -1015,15 +1027,15 @@ def build_schedule(
                 last(own_late_finish),
             )
         elif table is not None:  # day plans: straight table look-ups
-            shift = base + start_by_finish
-            end_shift = base + (not finish_by_start)
+            offsets = (shown_start, start_index, late_index, length)
+            at_positions = date_positions(base, offsets, start_by_finish, finish_by_start)
             dates = (
-                table[shown_start - shift],
-                table[shown_start + length - end_shift],
-                table[start_index - shift],
-                table[start_index + length - end_shift],
-                table[late_index - shift],
-                table[late_index + length - end_shift],
+                table[at_positions[0]],
+                table[at_positions[1]],
+                table[at_positions[2]],
+                table[at_positions[3]],
+                table[at_positions[4]],
+                table[at_positions[5]],
             )
         else:
             dates = (
@@ -1084,7 +1096,62 @@ def build_schedule(
     )
 
 
-class _Dates:
+def shown_forms(
+    task: Task,
+    length: int,
+    start_index: int,
+    late_index: int,
+    link: int,
+    codes: list[int],
+    lags: list[int],
+    minute: bool,
+) -> tuple[int, bool, bool]:
+    """The start a row shows (its late start for ALAP tasks) and the form of its dates:
+    whether the start is shown as a finish (a milestone on its predecessor's finish date) and
+    the finish as a start."""
+    shown_start = start_index
+    start_by_finish = finish_by_start = False
+    if task.constraint is not None and task.constraint.type == ConstraintType.ALAP:
+        shown_start = max(start_index, late_index)
+    milestone = length == 0 and task.is_milestone
+    if milestone or (minute and link >= 0):
+        # MS Project keeps the form of the moment a link produces: a finish, or any
+        # moment moved forward by a lag, ends a working period (17:00); a start begins
+        # one (08:00).
+        code = codes[link] if link >= 0 else -1
+        link_lag = lags[link] if link >= 0 else 0
+        if milestone:
+            finish_driven = code in (CODE_FS, CODE_FF) or link_lag > 0 or _finish_constrained(task)
+            start_by_finish = finish_driven and shown_start > 0
+            finish_by_start = not start_by_finish
+        else:
+            finish_by_start = code == CODE_SF and link_lag <= 0
+    return shown_start, start_by_finish, finish_by_start
+
+
+def date_positions(
+    base: int,
+    offsets: tuple[int, int, int, int],
+    start_by_finish: bool,
+    finish_by_start: bool,
+) -> tuple[int, int, int, int, int, int]:
+    """Where a day plan's six row dates (shown, early, late; start and finish) sit in the
+    date table of ``DateTable``; ``offsets`` = (shown start, early start, late start,
+    duration)."""
+    shown_start, start_index, late_index, length = offsets
+    shift = base + start_by_finish
+    end_shift = base + (not finish_by_start)
+    return (
+        shown_start - shift,
+        shown_start + length - end_shift,
+        start_index - shift,
+        start_index + length - end_shift,
+        late_index - shift,
+        late_index + length - end_shift,
+    )
+
+
+class DateTable:
     """Offset -> plan time. Day plans look dates up in one table built once for the whole
     range of offsets; minute plans convert through the calendar with a cache."""
 
@@ -1133,18 +1200,34 @@ def _finish_constrained(task: Task) -> bool:
 def _limit_warning(
     task: Task, row: TaskSchedule, total: int, plan: Plan, axis: TimeAxis
 ) -> str | None:
+    """What a task with negative float and a limit of its own says, when it is true."""
+    return limit_warning(
+        task, row.early_finish_index, row.early_finish, row.finish, total, plan, axis
+    )
+
+
+def limit_warning(
+    task: Task,
+    early_finish_index: int,
+    early_finish: PlanTime,
+    finish: PlanTime,
+    total: int,
+    plan: Plan,
+    axis: TimeAxis,
+) -> str | None:
     """What a task with negative float and a limit of its own says, when it is true.
 
     A task that misses its own deadline says when it finishes and by how much it is late; a
     date constraint that forces negative float is named. A task that meets its own deadline
     and has negative float only because of what comes after it says nothing here: the limit
-    it cannot meet is a successor's (or the project's), and that one warns.
+    it cannot meet is a successor's (or the project's), and that one warns. (The columnar
+    path of ``wbs.columnar`` calls this with its table positions.)
     """
     if task.deadline is not None:
-        late = row.early_finish_index - axis.index(task.deadline, finish=True)
+        late = early_finish_index - axis.index(task.deadline, finish=True)
         if late > 0:
             return (
-                f"task {task.id} ({task.name}) finishes {_text(row.early_finish)}, after its "
+                f"task {task.id} ({task.name}) finishes {_text(early_finish)}, after its "
                 f"deadline {_text(task.deadline)}: {_units(late, plan.unit)} late"
             )
     if task.constraint is None or task.constraint.type in (
@@ -1154,7 +1237,7 @@ def _limit_warning(
         return None
     return (
         f"task {task.id} ({task.name}) cannot meet constraint {task.constraint.type} "
-        f"{_text(task.constraint.date)}: it finishes {_text(row.finish)}, "
+        f"{_text(task.constraint.date)}: it finishes {_text(finish)}, "
         f"total float {total} {plan.unit}s"
     )
 
@@ -1169,7 +1252,7 @@ def _text(value: Any) -> str:
     return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
-def _roll_up_summaries(plan: Plan, rows: dict[str, TaskSchedule], dates: _Dates) -> None:
+def _roll_up_summaries(plan: Plan, rows: dict[str, TaskSchedule], dates: DateTable) -> None:
     from wbs.network import children_map
 
     children = children_map(plan)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 import pytest
 
 from tests.wbs.test_formats_psplib import SMALL_SM
+from wbs import offline
 from wbs.offline import main_level, main_schedule
 from wbs.plan import Plan
 from wbs.result import Schedule, TaskSchedule
@@ -131,6 +132,7 @@ def fake_engine(monkeypatch):
         result.makespan = 0
         return result
 
+    monkeypatch.setattr(offline, "COLUMNAR", False)  # the columnar path has its own engine
     monkeypatch.setitem(sys.modules, "wbs.cpm", types.SimpleNamespace(schedule=schedule))
     monkeypatch.setitem(sys.modules, "wbs.level", types.SimpleNamespace(level=level))
     return seen
