@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
@@ -16,8 +19,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("bids") as batch:
+        batch.add_column(sa.Column("source", sa.JSON(), nullable=True))
+    with op.batch_alter_table("tasks") as batch:
+        batch.add_column(sa.Column("source", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("tasks") as batch:
+        batch.drop_column("source")
+    with op.batch_alter_table("bids") as batch:
+        batch.drop_column("source")

@@ -61,6 +61,9 @@ class Bid(Base):
     # when the PMO accepted the bid past lead-in: its team then reads the account's
     # relationship data (app.accounts.access); None before, and after a send-back to lead-in
     accepted_at: Mapped[dt.datetime | None]
+    # what an imported MS Project (or other) file said that the bid's columns cannot hold:
+    # title, currency, calendars with working hours, resources, the import report (issue 16)
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class TeamMember(Base):
