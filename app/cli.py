@@ -156,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="load the demo portfolio; prints the demo tokens")
     demo.set_defaults(handler=cmd_demo)
 
-    imp = commands.add_parser("import", help="a plan file (.xml, .sm, .json; .mpp/.xer through MPXJ) becomes a bid")
+    imp = commands.add_parser(
+        "import", help="a plan file (.xml, .sm, .json; .mpp/.xer through MPXJ) becomes a bid"
+    )
     imp.add_argument("path")
     imp.add_argument("--account", type=int, help="key account id (default: an import account)")
     imp.add_argument("--org-unit", type=int, help="org unit id (default: an import unit)")

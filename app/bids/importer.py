@@ -23,17 +23,16 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.accounts.service import create_account
 from app.auth.models import User
-from app.bids.models import Bid
-from app.bids.service import create_bid, get_bid
-from app.errors import Invalid
-from app.limits import check_plan_limits
-from app.orgs.models import OrgUnit
-from app.orgs.service import create_org_unit
 from app.baselines.models import Baseline
 from app.bids import msproject
+from app.bids.models import Bid
+from app.bids.service import create_bid, get_bid
 from app.calendars.models import Calendar, CalendarException
 from app.costs.models import CostEntry
-from app.orgs.models import Person
+from app.errors import Invalid
+from app.limits import check_plan_limits
+from app.orgs.models import OrgUnit, Person
+from app.orgs.service import create_org_unit
 from app.tasks.models import BudgetLine, Task
 from app.tasks.scheduling import bid_calendar, build_plan, load_network, stored_schedule
 from app.tasks.service import add_plan, as_date
@@ -205,7 +204,9 @@ def _baseline_zero(
     session: Session, user: User | None, bid: Bid, plan: Plan, rows: dict[str, Task]
 ) -> bool:
     """The file's baseline 0 as a kampmo baseline (the others are kept for export)."""
-    values = {t.id: t.extra["baselines"][0] for t in plan.tasks if 0 in t.extra.get("baselines", {})}
+    values = {
+        t.id: t.extra["baselines"][0] for t in plan.tasks if 0 in t.extra.get("baselines", {})
+    }
     if not values:
         return False
     tasks = []

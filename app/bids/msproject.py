@@ -162,9 +162,7 @@ def plan_source(plan: Plan) -> dict[str, Any]:
         "unit": plan.unit,
         "calendar": plan.calendar,
         "calendars": {name: encode_calendar(spec) for name, spec in plan.calendars.items()},
-        "resources": [
-            {"id": r.id, "name": r.name, "capacity": r.capacity} for r in plan.resources
-        ],
+        "resources": [{"id": r.id, "name": r.name, "capacity": r.capacity} for r in plan.resources],
         "extra": encode({key: plan.extra[key] for key in PROJECT_KEPT if key in plan.extra}),
     }
 

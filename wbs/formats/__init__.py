@@ -1,4 +1,5 @@
-"""Plan files in and out: MS Project XML (MSPDI) and, through MPXJ, .mpp/.mpx/XER/P6 XML, PSPLIB, kampmo's JSON plan, CSV and XLSX.
+"""Plan files in and out: MS Project XML (MSPDI), PSPLIB, kampmo's JSON plan, CSV and XLSX;
+through MPXJ (optional, on Java) MS Project .mpp/.mpt/.mpx and Primavera XER/P6 XML.
 
 ``read_plan`` picks the reader from the file name or, failing that, from the content. Readers
 are imported lazily so that ``kampmo schedule`` loads only the one it needs.
