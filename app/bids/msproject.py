@@ -368,6 +368,17 @@ def overlay(
             ms_project["total_slack_minutes"] = span.total_float * minutes_per_day
             ms_project["free_slack_minutes"] = span.free_float * minutes_per_day
             ms_project["critical"] = span.critical
+            for start_key, finish_key in (
+                ("start", "finish"),
+                ("early_start", "early_finish"),
+                ("late_start", "late_finish"),
+            ):
+                begin, end = ms_project[start_key], ms_project[finish_key]
+                if begin is not None and end is not None and (task.is_milestone or end < begin):
+                    # a milestone starts as it finishes; nothing finishes before it starts
+                    ms_project[finish_key] = begin if task.is_milestone else end
+                    if not task.is_milestone:
+                        ms_project[start_key] = min(begin, end)
             if (
                 original.get("total_slack_minutes") is not None
                 and round(original["total_slack_minutes"] / minutes_per_day) == span.total_float

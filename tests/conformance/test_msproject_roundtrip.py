@@ -350,3 +350,25 @@ def test_a_second_round_trip_changes_nothing(
         changed = {family: v[1] - v[0] for family, v in counts.items() if v[0] != v[1]}
         assert not changed, f"{path.name}: {changed}; {differences(first, second)}"
     session.commit()
+
+
+def test_primavera_files_import_through_mpxj(
+    kampmo_data: Path, jvm: Any, session: Session, conformance_report: Callable[[str], None]
+) -> None:
+    """P6 XER and P6 XML (PMXML) come in the same way: every activity MPXJ reads is a task."""
+    from app.bids.importer import import_plan_file
+    from app.tasks.models import Task
+
+    folder = kampmo_data / "primavera" / "mpxj_junit_data"
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".xer", ".pmxml"))
+    files += [folder / "PredecessorCalendar.xml"]  # a P6 XML file named .xml
+    assert files
+    for path in files:
+        expected = len(mpxj_view(jvm, path)["tasks"])
+        bid = import_plan_file(session, None, path.read_bytes(), path.name)
+        session.flush()
+        stored = session.query(Task).filter(Task.bid_id == bid.id).count()
+        assert stored == expected, path.name
+        assert bid.source["report"]["read_by"] == "mpxj"
+    session.commit()
+    conformance_report(f"Primavera through MPXJ: {len(files)} XER/P6 XML files, every task in")

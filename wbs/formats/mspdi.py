@@ -959,7 +959,7 @@ def _write_tasks(writer: _Writer, calendar_uids: dict[str, str], schedule: Sched
         values["Summary"] = "1" if task.is_summary else "0"
         if task.extra.get("manual"):
             values["Manual"] = "1"
-        if task.is_milestone and "Start" in values:
+        if task.is_milestone and "Start" in values and task.id in scheduled:
             values["Finish"] = values["Start"]  # MS Project: a milestone starts as it finishes
         if task.is_summary and task.duration == 0 and scheduled.get(task.id) is not None:
             span = scheduled[task.id]
