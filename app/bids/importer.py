@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from app.accounts.models import Account
 from app.accounts.service import create_account
@@ -290,7 +290,9 @@ def export_bid(session: Session, bid_id: int, fmt: str) -> bytes:
         from wbs.formats.mspdi import write_mspdi
 
         bid = get_bid(session, bid_id)
-        rows = list(session.scalars(select(Task).where(Task.bid_id == bid_id)))
+        rows = list(
+            session.scalars(select(Task).options(undefer(Task.source)).where(Task.bid_id == bid_id))
+        )
         actuals: dict[str, Any] = {}
         for task_id, amount in session.execute(
             select(CostEntry.task_id, CostEntry.amount_bid_currency).where(

@@ -63,7 +63,7 @@ class Bid(Base):
     accepted_at: Mapped[dt.datetime | None]
     # what an imported MS Project (or other) file said that the bid's columns cannot hold:
     # title, currency, calendars with working hours, resources, the import report (issue 16)
-    source: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
 
 class TeamMember(Base):

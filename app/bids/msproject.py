@@ -180,6 +180,7 @@ FAMILIES = (
     "assignments",
     "times_of_day",
     "manual",
+    "resources",
 )
 
 
@@ -240,6 +241,8 @@ def report(
     for task in plan.tasks:
         for _ in task.extra.get("link_lags", {}) or {}:
             count("link_lags", "kept")
+    for _ in plan.resources:
+        count("resources", "kept")  # placeholder resources: exported, not kampmo people
     result: dict[str, Any] = {
         "format": plan.extra.get("format", plan.unit),
         "read_by": plan.extra.get("read_by", "kampmo"),

@@ -81,7 +81,7 @@ class Task(Base):
     late_finish_index: Mapped[int | None] = mapped_column(Integer)
     # the imported file's own values for this task (UID, minutes, notes, costs, baselines,
     # assignments, calendar, times of day): exported again while the task still says the same
-    source: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
 
 class BudgetLine(Base):

@@ -89,6 +89,7 @@ def test_mspdi_import_keeps_and_maps_and_reports(client, pmo):
     assert families["duration"]["kept"] == 1  # the 4-hour task: days cannot say it
     assert families["link_lags"]["kept"] == 2
     assert families["baselines"]["mapped"] == 1
+    assert families["resources"]["kept"] == 1  # placeholder resources, exported again
     # the holiday on Wednesday 03-03 moves the 2-day task after the 4-hour one
     tasks = {
         t["name"]: t

@@ -54,7 +54,12 @@ def _jvm() -> Any:
     with _LOCK:
         if not jpype.isJVMStarted():
             try:
-                jpype.startJVM("-Djava.awt.headless=true", convertStrings=True)
+                jpype.startJVM(
+                    "-Djava.awt.headless=true",
+                    "-Dlog4j2.loggerContextFactory="
+                    "org.apache.logging.log4j.simple.SimpleLoggerContextFactory",
+                    convertStrings=True,
+                )
             except Exception as error:
                 raise FormatError(
                     ENABLE_HINT.format(what="this file") + f" ({type(error).__name__}: {error})"
