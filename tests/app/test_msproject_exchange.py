@@ -5,6 +5,7 @@ import answers with its report; .mpp without MPXJ is a clear 422."""
 from __future__ import annotations
 
 # ruff: noqa: E501 - the MSPDI sample keeps its elements on one line each
+import datetime as dt
 import json
 import sys
 from decimal import Decimal
@@ -209,3 +210,27 @@ def test_cli_report_lines_name_what_was_not_kept():
     lines = import_report_lines(report)
     assert lines[0].startswith("import: 2 tasks, 1 links")
     assert lines[1] == "  manual: 1 in the file, 0 mapped, 0 kept for export, 1 not kept (tasks 7)"
+
+
+def test_a_cn_bid_exports_its_holidays_and_reimports_the_same_schedule(client, pmo):
+    plan = {
+        "name": "国庆 round trip",
+        "start": "2026-09-28",
+        "calendar": "CN",
+        "tasks": [
+            {"id": "a", "name": "调研", "duration_days": 4},
+            {"id": "b", "name": "方案", "duration_days": 3},
+        ],
+        "links": [{"from": "a", "to": "b"}],
+    }
+    first = upload(client, pmo.headers, json.dumps(plan).encode(), "cn.json").json()
+    exported = export(client, pmo.headers, first["id"])
+    calendar = next(iter(read_mspdi(exported).calendars.values()))
+    assert calendar.exceptions[dt.date(2026, 10, 1)] == ()  # National Day
+    assert calendar.exceptions[dt.date(2026, 10, 10)]  # the make-up Saturday works
+    again = upload(client, pmo.headers, exported, "cn.xml")
+    assert again.status_code == 201, again.text
+    first_schedule = client.get(f"/api/v1/bids/{first['id']}/schedule", headers=pmo.headers)
+    again_schedule = client.get(f"/api/v1/bids/{again.json()['id']}/schedule", headers=pmo.headers)
+    assert again_schedule.json()["project_finish"] == first_schedule.json()["project_finish"]
+    assert first_schedule.json()["project_finish"] > "2026-10-07"

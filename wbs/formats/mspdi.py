@@ -726,6 +726,7 @@ def write_mspdi(plan: Plan, schedule: Schedule | None = None) -> bytes:
     elif isinstance(plan.extra.get("ms_project_finish"), datetime):
         header.moment("FinishDate", plan.extra["ms_project_finish"])
     calendars = plan.calendars or _built_in_calendars(plan, schedule)
+    calendars = {name: _with_holidays(spec, plan, schedule) for name, spec in calendars.items()}
     calendar_uids = {name: str(number) for number, name in enumerate(calendars, start=1)}
     project_calendar = plan.calendar if plan.calendar in calendar_uids else None
     if project_calendar is not None or not plan.calendars:
@@ -792,6 +793,38 @@ def _built_in_calendars(plan: Plan, schedule: Schedule | None) -> dict[str, Cale
         if working != (day.weekday() < 5):
             exceptions[day] = DEFAULT_WORKING_TIMES if working else ()
     return {name: CalendarSpec(name=name, weekly=STANDARD.weekly, exceptions=exceptions)}
+
+
+def _with_holidays(spec: CalendarSpec, plan: Plan, schedule: Schedule | None) -> CalendarSpec:
+    """A calendar that takes a country's holidays ("CN") with them spelled out as exceptions
+    (MSPDI has no holiday country), over the plan's span; its own exceptions win."""
+    if not spec.holidays_country or not isinstance(plan.start, date):
+        return spec
+    from wbs.calendar import CalendarError, WorkCalendar
+
+    try:
+        country = WorkCalendar.named(spec.holidays_country, "day")
+    except CalendarError:
+        return spec
+    first = plan.start if not isinstance(plan.start, datetime) else plan.start.date()
+    last = first + timedelta(days=2 * 366)
+    if schedule is not None and isinstance(schedule.project_finish, date):
+        finish = schedule.project_finish
+        last = max(last, finish.date() if isinstance(finish, datetime) else finish)
+    week = spec.weekly or STANDARD.weekly
+    hours = next((spans for spans in week.values() if spans), DEFAULT_WORKING_TIMES)
+    exceptions: dict[date, tuple[tuple[int, int], ...]] = {}
+    for day in _date_range(first, last):
+        usual = bool(week.get(day.weekday(), ()))
+        weekend = day.weekday() >= 5
+        if country.is_working_day(day) == (not weekend):
+            continue  # neither a holiday nor a make-up working day
+        if weekend and not usual:
+            exceptions[day] = hours  # a make-up working day (调休)
+        elif not weekend and usual:
+            exceptions[day] = ()  # a holiday
+    exceptions.update(spec.exceptions)
+    return CalendarSpec(name=spec.name, weekly=dict(week), exceptions=exceptions, base=spec.base)
 
 
 def _write_working_times(writer: _Writer, intervals: tuple[tuple[int, int], ...]) -> None:
