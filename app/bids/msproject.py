@@ -263,6 +263,11 @@ def report(
     }
     if plan.unit != "minute":
         result["notes"] = []
+    if "manual" in result["families"]:
+        result["notes"].append(
+            "manually scheduled tasks are exported as manual again, but kampmo's schedule "
+            "places them automatically (listed under manual)"
+        )
     return result
 
 

@@ -45,7 +45,7 @@ MSPDI = f"""<?xml version="1.0" encoding="UTF-8"?>
 <Baseline><Number>0</Number><Start>2027-03-01T08:00:00</Start><Finish>2027-03-01T12:00:00</Finish><Duration>PT4H0M0S</Duration><Cost>100000</Cost></Baseline>
 </Task>
 <Task><UID>23</UID><ID>2</ID><Name>方案设计</Name><OutlineLevel>1</OutlineLevel>
-<Duration>PT16H0M0S</Duration><DurationFormat>7</DurationFormat><ConstraintType>1</ConstraintType>
+<Duration>PT16H0M0S</Duration><DurationFormat>7</DurationFormat><Manual>1</Manual><ConstraintType>1</ConstraintType>
 <PredecessorLink><PredecessorUID>17</PredecessorUID><Type>1</Type><LinkLag>-50</LinkLag><LagFormat>19</LagFormat></PredecessorLink>
 </Task>
 <Task><UID>31</UID><ID>3</ID><Name>递交标书</Name><OutlineLevel>1</OutlineLevel>
@@ -91,6 +91,8 @@ def test_mspdi_import_keeps_and_maps_and_reports(client, pmo):
     assert families["link_lags"]["kept"] == 2
     assert families["baselines"]["mapped"] == 1
     assert families["resources"]["kept"] == 1  # placeholder resources, exported again
+    assert families["manual"]["tasks_lost"] == ["23"]  # kampmo schedules it automatically
+    assert any("manually scheduled" in note for note in report["notes"])
     # the holiday on Wednesday 03-03 moves the 2-day task after the 4-hour one
     tasks = {
         t["name"]: t
@@ -122,6 +124,7 @@ def test_mspdi_import_keeps_and_maps_and_reports(client, pmo):
     assert [r.name for r in plan.resources] == ["王工 presales"]
     design = by_uid["23"]
     assert design.constraint is not None and design.constraint.type == ConstraintType.ALAP
+    assert design.extra["manual"] is True
     assert design.extra["link_lags"]["17"]["lag_format"] == 19  # still a percentage lag
     assert design.extra["link_lags"]["17"]["link_lag"] == -50
     submit = by_uid["31"]
