@@ -139,6 +139,7 @@ def task_source(task: Task, row_days: int, lags: dict[str, int]) -> dict[str, An
     """What to keep of one plan task beside its row (``row_days``: the row's working days)."""
     source: dict[str, Any] = {
         "uid": task.id,
+        "name": task.name,
         "duration": task.duration,
         "duration_days": row_days,
         "wbs_code": task.wbs_code,
@@ -434,6 +435,8 @@ def overlay(
             task.resources = {resource_id: 1}
         if source.get("wbs_code"):
             task.wbs_code = str(source["wbs_code"])
+        if isinstance(source.get("name"), str) and source["name"].strip() == task.name:
+            task.name = source["name"]  # the file's spacing (the bid trims names)
     for index, link in enumerate(plan.links):
         successor_source = sources.get(link.successor, {})
         predecessor_uid = uid_of[link.predecessor]

@@ -55,8 +55,8 @@ KNOWN_FINISH = {
 OVERALL_FLOOR = 0.95
 
 
-def _files(root: Path) -> list[Path]:
-    folder = root / FOLDER
+def _files(root: Path, folder_name: Path = FOLDER) -> list[Path]:
+    folder = root / folder_name
     return sorted(
         path
         for path in folder.rglob("*")
@@ -137,7 +137,8 @@ def mpxj_view(jvm: Any, path: Path) -> dict[str, Any]:
             (
                 _text(a.getResource().getName()) if a.getResource() is not None else None,
                 round(float(a.getUnits() or 0), 2),
-                _minutes(jvm, a.getWork(), properties),
+                # MPXJ reads no work of an .mpp as 0 and of MSPDI as absent: both "none"
+                _minutes(jvm, a.getWork(), properties) or None,
             )
             for a in task.getResourceAssignments()
             if a.getResource() is not None
@@ -242,17 +243,30 @@ def differences(before: dict[str, Any], after: dict[str, Any], limit: int = 8) -
     return lines
 
 
+@pytest.mark.parametrize(
+    ("folder", "floor", "set_floor"),
+    [
+        (FOLDER, OVERALL_FLOOR, OVERALL_FLOOR),
+        # MS Project's own templates (Aspose's examples): half-day tasks and resource-driven
+        # dates that kampmo's whole-day schedule places differently (start/finish)
+        (Path("msproject/aspose_examples"), OVERALL_FLOOR, 0.93),
+    ],
+    ids=["mpxj_junit_data", "aspose_examples"],
+)
 def test_round_trip_keeps_the_fields_mpxj_reads(
     kampmo_data: Path,
     jvm: Any,
     session: Session,
     tmp_path: Path,
     conformance_report: Callable[[str], None],
+    folder: Path,
+    floor: float,
+    set_floor: float,
 ) -> None:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     project_equal = project_compared = 0
     worst: list[str] = []
-    files = _files(kampmo_data)
+    files = _files(kampmo_data, folder)
     assert files, "no MS Project files found"
     for path in files:
         before = mpxj_view(jvm, path)
@@ -268,7 +282,8 @@ def test_round_trip_keeps_the_fields_mpxj_reads(
     equal = sum(v[0] for v in totals.values())
     compared = sum(v[1] for v in totals.values())
     conformance_report(
-        f"MS Project round trip (import -> export MSPDI, both read by MPXJ), {len(files)} files:"
+        f"MS Project round trip (import -> export MSPDI, both read by MPXJ), {folder}, "
+        f"{len(files)} files:"
     )
     conformance_report(
         f"  {'family':<14} {'equal':>7} {'of':>7} {'share':>7}   where the file has a value"
@@ -288,8 +303,8 @@ def test_round_trip_keeps_the_fields_mpxj_reads(
     conformance_report(f"  project title and currency code: {project_equal}/{project_compared}")
     for line in worst[:30]:
         conformance_report(line)
-    assert equal / compared >= OVERALL_FLOOR, f"{equal}/{compared} fields equal"
-    assert set_equal / set_compared >= OVERALL_FLOOR, f"{set_equal}/{set_compared} set fields"
+    assert equal / compared >= floor, f"{equal}/{compared} fields equal"
+    assert set_equal / set_compared >= set_floor, f"{set_equal}/{set_compared} set fields"
     assert project_equal == project_compared
 
 
@@ -298,7 +313,12 @@ def test_every_mpp_imports_with_the_finish_ms_project_stored(
 ) -> None:
     from app.bids.importer import import_plan_file
 
-    files = [path for path in _files(kampmo_data) if path.suffix.lower() == ".mpp"]
+    files = [
+        path
+        for folder in (FOLDER, Path("msproject/aspose_examples"))
+        for path in _files(kampmo_data, folder)
+        if path.suffix.lower() == ".mpp"
+    ]
     assert files
     agree, known = [], []
     for path in files:
@@ -330,7 +350,11 @@ def test_every_mpp_imports_with_the_finish_ms_project_stored(
         f".mpp import: {len(agree)}/{len(files)} finish on MS Project's date, "
         f"{len(known)} known difference"
     )
-    assert len(agree) + len(known) == len(files)
+    # must agree: MPXJ's test files (issue 16's target); MS Project's templates in
+    # aspose_examples are printed above (their half-day tasks become whole days in a bid)
+    junit = [path for path in files if FOLDER.as_posix() in path.as_posix()]
+    junit_ok = [path for path in junit if path.name in agree or path.name in known]
+    assert len(junit_ok) == len(junit), [p.name for p in junit if p not in junit_ok]
 
 
 def test_a_second_round_trip_changes_nothing(

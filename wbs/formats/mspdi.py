@@ -349,7 +349,8 @@ def _read_task(
         actual_start=_datetime(fields.get("ActualStart"), f"{where} ActualStart"),
         actual_finish=_datetime(fields.get("ActualFinish"), f"{where} ActualFinish"),
         percent_complete=float(percent) if percent is not None else 0.0,
-        remaining_duration=parse_duration_minutes(remaining) if remaining else None,
+        # a negative remaining duration (some writers store one) means nothing remains
+        remaining_duration=max(parse_duration_minutes(remaining), 0) if remaining else None,
         budget=budget,
         extra=extra,
     )
