@@ -7,9 +7,13 @@ from __future__ import annotations
 # ruff: noqa: E501 - the MSPDI sample keeps its elements on one line each
 import datetime as dt
 import json
+import os
 import sys
 from decimal import Decimal
 
+import pytest
+
+from tests.app.test_cli import run as run_cli
 from wbs.cpm import schedule as cpm_schedule
 from wbs.formats.jsonplan import read_json_plan
 from wbs.formats.mspdi import read_mspdi
@@ -237,3 +241,26 @@ def test_a_cn_bid_exports_its_holidays_and_reimports_the_same_schedule(client, p
     again_schedule = client.get(f"/api/v1/bids/{again.json()['id']}/schedule", headers=pmo.headers)
     assert again_schedule.json()["project_finish"] == first_schedule.json()["project_finish"]
     assert first_schedule.json()["project_finish"] > "2026-10-07"
+
+
+@pytest.fixture
+def cli_env(tmp_path) -> dict[str, str]:
+    env = {**os.environ, "KAMPMO_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    assert run_cli(["db", "upgrade"], env).returncode == 0
+    return env
+
+
+def test_cli_import_prints_the_report_then_the_bid_id(cli_env, tmp_path):
+    path = tmp_path / "exchange.xml"
+    path.write_bytes(MSPDI)
+    result = run_cli(["import", str(path)], cli_env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("import: 3 tasks, 2 links, 1 resources (mspdi, read by kampmo)")
+    assert any(line.startswith("  notes: 1 in the file") for line in lines)
+    assert any("manual: 1 in the file" in line and "(tasks 23)" in line for line in lines)
+    bid_id = int(lines[-1])
+    out = tmp_path / "out.xml"
+    exported = run_cli(["export", str(bid_id), "--format", "mspdi", "-o", str(out)], cli_env)
+    assert exported.returncode == 0, exported.stderr
+    assert sorted(t.id for t in read_mspdi(out).tasks) == ["17", "23", "31"]
