@@ -148,9 +148,9 @@ def _import_calendar(session: Session, plan: Plan, title: str) -> Calendar | Non
             built_in = WorkCalendar.named(name, "day")
         except CalendarError:
             return None
-        country = getattr(built_in, "holidays_country", None) or name.upper()
-        spec = CalendarSpec(name=name, weekly={}, holidays_country=country)
-        weekdays = [0, 1, 2, 3, 4]
+        spec = CalendarSpec(name=name, weekly={}, holidays_country=built_in.holidays_country)
+        # "24h" and the like: every weekday works (kampmo calendars count whole days)
+        weekdays = [0, 1, 2, 3, 4] if built_in.holidays_country else list(range(7))
     else:
         weekly = msproject.effective_weekly(spec, plan.calendars)
         weekdays = sorted(day for day, spans in weekly.items() if spans) or [0, 1, 2, 3, 4]
