@@ -7,7 +7,7 @@ PORT ?= 8000
 KAMPMO_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export KAMPMO_TEST_POSTGRES_URL
 
-.PHONY: run install install-runtime system-deps bench-deps test lint bench clean
+.PHONY: run install install-runtime mpp-extra system-deps bench-deps test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,18 +16,32 @@ $(BIN)/python:
 # The runtime alone (make run): kampmo and its dependencies.
 $(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(MAKE) --no-print-directory mpp-extra
 	touch $@
 
 # kampmo with its dev extras (make install / make test / make bench).
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(MAKE) --no-print-directory mpp-extra
 	touch $@ $(VENV)/.runtime-installed
+
+# .mpp/.xer import through MPXJ: installed when a Java runtime is present (java -version).
+mpp-extra: | $(BIN)/python
+	@if command -v java >/dev/null 2>&1; then $(BIN)/pip install --quiet -e '.[mpp]'; \
+	else echo "no java: .mpp/.xer import stays off (apt-get install default-jre-headless)"; fi
 
 install-runtime: $(VENV)/.runtime-installed
 install: $(VENV)/.dev-installed
 
-# Debian packages the browser tests and Gantt pages need: Chromium and a CJK font.
+# Debian packages the browser tests and Gantt pages need: Chromium and a CJK font; and a
+# Java runtime for MPXJ, the independent reader of the MS Project conformance tests.
 system-deps:
+	@if ! command -v java >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless >/dev/null; \
+		$(MAKE) --no-print-directory mpp-extra; \
+	fi
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \

@@ -96,8 +96,32 @@ def cmd_import(args: argparse.Namespace) -> int:
             org_unit_id=args.org_unit,
         )
         session.commit()
-        print(bid.id)
+        report = (bid.source or {}).get("report") or {}
+        for line in import_report_lines(report):
+            print(line)
+        print(bid.id)  # the last line: the new bid's id
     return 0
+
+
+def import_report_lines(report: dict[str, Any]) -> list[str]:
+    """The import report as lines: what the file had and what became of it, per family."""
+    if not report:
+        return []
+    lines = [
+        f"import: {report.get('tasks', 0)} tasks, {report.get('links', 0)} links, "
+        f"{report.get('resources', 0)} resources ({report.get('format')}, read by "
+        f"{report.get('read_by')}); calendar: {report.get('calendar') or 'none'}; "
+        f"{report.get('actual_cost_entries', 0)} actual cost entries booked"
+    ]
+    for family, entry in (report.get("families") or {}).items():
+        lost = entry.get("tasks_lost") or []
+        lines.append(
+            f"  {family}: {entry['in_file']} in the file, {entry['mapped']} mapped, "
+            f"{entry['kept']} kept for export, {entry['lost']} not kept"
+            + (f" (tasks {', '.join(map(str, lost))})" if lost else "")
+        )
+    lines += [f"  note: {note}" for note in report.get("notes") or []]
+    return lines
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -153,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="load the demo portfolio; prints the demo tokens")
     demo.set_defaults(handler=cmd_demo)
 
-    imp = commands.add_parser("import", help="a plan file (.xml, .sm, .json) becomes a bid")
+    imp = commands.add_parser(
+        "import", help="a plan file (.xml, .sm, .json; .mpp/.xer through MPXJ) becomes a bid"
+    )
     imp.add_argument("path")
     imp.add_argument("--account", type=int, help="key account id (default: an import account)")
     imp.add_argument("--org-unit", type=int, help="org unit id (default: an import unit)")

@@ -4,6 +4,11 @@ A plan of any unit becomes a bid in working days: MS Project minutes are divided
 8-hour day (rounded up for durations, to the nearest day for lags), PSPLIB periods count as days
 from the next Monday. The whole import is one transaction with one schedule recompute at the
 end: a cycle or any other refused plan leaves nothing behind.
+
+What a file says beyond the bid's columns (UIDs, minutes, calendars, resources, assignments,
+baselines, costs, notes) is mapped to kampmo records or kept alongside and written back by the
+MSPDI export (``app.bids.msproject``); ``import_plan`` leaves the import report on
+``bid.source["report"]``. ``.mpp``/``.mpx``/XER/P6 XML files are read through MPXJ.
 """
 
 from __future__ import annotations
@@ -13,21 +18,26 @@ import json
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from app.accounts.models import Account
 from app.accounts.service import create_account
 from app.auth.models import User
+from app.baselines.models import Baseline
+from app.bids import msproject
 from app.bids.models import Bid
 from app.bids.service import create_bid, get_bid
+from app.calendars.models import Calendar, CalendarException
+from app.costs.models import CostEntry
 from app.errors import Invalid
 from app.limits import check_plan_limits
-from app.orgs.models import OrgUnit
+from app.orgs.models import OrgUnit, Person
 from app.orgs.service import create_org_unit
-from app.tasks.models import BudgetLine
+from app.tasks.models import BudgetLine, Task
 from app.tasks.scheduling import bid_calendar, build_plan, load_network, stored_schedule
 from app.tasks.service import add_plan, as_date
-from wbs.plan import Plan
+from wbs.limits import link_lag_days, plan_days
+from wbs.plan import CalendarSpec, Plan
 
 IMPORT_UNIT_CODE = "IMPORTED"
 IMPORT_ACCOUNT_NAME = "未指定客户"
@@ -89,8 +99,148 @@ def import_plan(
             "status_date": as_date(plan.status_date),
         },
     )
-    add_plan(session, user, bid, plan)
+    calendar = _import_calendar(session, plan, bid.title)
+    if calendar is not None:
+        bid.calendar_id = calendar.id
+    currency = str(plan.extra.get("currency_code") or "")
+    if len(currency) == 3 and currency.isalpha() and currency.isupper():
+        bid.currency = currency
+    session.flush()
+    rows = add_plan(session, user, bid, plan)
+    keep = plan.unit == "minute"
+    if keep:
+        lags: dict[str, dict[str, int]] = {}
+        for link in plan.links:
+            lags.setdefault(link.successor, {})[link.predecessor] = link_lag_days(link, plan.unit)
+        for task in plan.tasks:
+            rows[task.id].source = msproject.task_source(
+                task, rows[task.id].duration_days, lags.get(task.id, {})
+            )
+    entries = _book_actuals(session, bid, plan, rows) if keep else 0
+    baseline = _baseline_zero(session, user, bid, plan, rows) if keep else False
+    source = msproject.plan_source(plan) if keep else {"calendar": plan.calendar}
+    source["report"] = msproject.report(
+        plan,
+        {task_id: row.duration_days for task_id, row in rows.items()},
+        calendar.name if calendar is not None else None,
+        entries,
+        baseline,
+    )
+    bid.source = source
+    session.flush()
     return bid
+
+
+def _import_calendar(session: Session, plan: Plan, title: str) -> Calendar | None:
+    """The plan's calendar as a kampmo calendar: a file's own (weekly pattern and dated
+    exceptions; the working hours are kept for export) or a built-in country ("CN")."""
+    name = plan.calendar
+    if not name:
+        return None
+    spec = plan.calendars.get(name)
+    if spec is None:
+        from wbs.calendar import CalendarError, WorkCalendar
+
+        if name.lower() in ("standard", "default"):
+            return None
+        try:
+            built_in = WorkCalendar.named(name, "day")
+        except CalendarError:
+            return None
+        spec = CalendarSpec(name=name, weekly={}, holidays_country=built_in.holidays_country)
+        # "24h" and the like: every weekday works (kampmo calendars count whole days)
+        weekdays = [0, 1, 2, 3, 4] if built_in.holidays_country else list(range(7))
+    else:
+        weekly = msproject.effective_weekly(spec, plan.calendars)
+        weekdays = sorted(day for day, spans in weekly.items() if spans) or [0, 1, 2, 3, 4]
+    calendar = Calendar(
+        name=f"{title[:60]} · {name}"[:100],
+        holidays_country=spec.holidays_country,
+        working_weekdays=weekdays,
+        exceptions=[
+            CalendarException(day=day, working=bool(spans), note="imported")
+            for day, spans in sorted(spec.exceptions.items())
+        ],
+    )
+    session.add(calendar)
+    session.flush()
+    return calendar
+
+
+def _book_actuals(session: Session, bid: Bid, plan: Plan, rows: dict[str, Task]) -> int:
+    """MS Project's actual cost of each task (not summaries: theirs is the roll-up) as an
+    approved actual cost entry, marked as imported."""
+    booked = 0
+    for task in plan.tasks:
+        amount = task.extra.get("actual_cost")
+        if task.is_summary or not amount or amount <= 0:
+            continue
+        day = as_date(task.actual_finish or task.actual_start or plan.status_date) or (
+            bid.start_date
+        )
+        session.add(
+            CostEntry(
+                bid_id=bid.id,
+                task_id=rows[task.id].id,
+                kind="actual",
+                category="other",
+                entry_date=day,
+                amount=amount,
+                currency=bid.currency,
+                exchange_rate=1,
+                amount_bid_currency=amount,
+                payee=None,
+                description="imported from the plan file (MS Project ActualCost)",
+                receipt_ref=f"import:{task.id}",
+                status="approved",
+            )
+        )
+        booked += 1
+    return booked
+
+
+def _baseline_zero(
+    session: Session, user: User | None, bid: Bid, plan: Plan, rows: dict[str, Task]
+) -> bool:
+    """The file's baseline 0 as a kampmo baseline (the others are kept for export)."""
+    values = {
+        t.id: t.extra["baselines"][0] for t in plan.tasks if 0 in t.extra.get("baselines", {})
+    }
+    if not values:
+        return False
+    tasks = []
+    for task in plan.tasks:
+        row, base = rows[task.id], values.get(task.id, {})
+        minutes = base.get("duration_minutes")
+        tasks.append(
+            {
+                "task_id": row.id,
+                "wbs_code": row.wbs_code,
+                "name": row.name,
+                "kind": row.kind,
+                "duration_days": plan_days(minutes, plan.unit, round_up=True)
+                if minutes is not None
+                else row.duration_days,
+                "start": as_date(base.get("start")).isoformat() if base.get("start") else None,
+                "finish": as_date(base.get("finish")).isoformat() if base.get("finish") else None,
+                "budget": {"other": str(base["cost"])} if base.get("cost") is not None else {},
+            }
+        )
+    session.add(
+        Baseline(
+            bid_id=bid.id,
+            name="MS Project baseline 0 (imported)",
+            taken_by_id=user.id if user else None,
+            snapshot={
+                "project_start": bid.start_date.isoformat(),
+                "project_finish": bid.project_finish.isoformat() if bid.project_finish else None,
+                "submission_deadline": None,
+                "pursuit_budget": None,
+                "tasks": tasks,
+            },
+        )
+    )
+    return True
 
 
 def import_plan_file(
@@ -138,7 +288,33 @@ def export_bid(session: Session, bid_id: int, fmt: str) -> bytes:
     if fmt == "mspdi":
         from wbs.formats.mspdi import write_mspdi
 
-        return _as_bytes(write_mspdi(plan, schedule))
+        bid = get_bid(session, bid_id)
+        rows = list(
+            session.scalars(select(Task).options(undefer(Task.source)).where(Task.bid_id == bid_id))
+        )
+        actuals: dict[str, Any] = {}
+        for task_id, amount in session.execute(
+            select(CostEntry.task_id, CostEntry.amount_bid_currency).where(
+                CostEntry.bid_id == bid_id,
+                CostEntry.kind == "actual",
+                CostEntry.status == "approved",
+            )
+        ):
+            actuals[str(task_id)] = actuals.get(str(task_id), 0) + amount
+        owner_ids = {row.owner_id for row in rows if row.owner_id is not None}
+        owners = {
+            str(person.id): person.name
+            for person in session.scalars(select(Person).where(Person.id.in_(owner_ids)))
+        }
+        plan = msproject.overlay(
+            plan,
+            schedule,
+            bid.source,
+            {str(row.id): row.source for row in rows},
+            actuals,
+            owners,
+        )
+        return _as_bytes(write_mspdi(plan, None))
     if fmt == "json":
         from wbs.formats.jsonplan import write_json_plan
 

@@ -72,6 +72,9 @@ class Bid(Base):
     # and groups of tasks whose durations move together: [{"task_ids", "rank_correlation"}]
     risk_distribution: Mapped[str | None] = mapped_column(String(12))
     risk_correlations: Mapped[list[Any] | None] = mapped_column(JSON)
+    # what an imported MS Project (or other) file said that the bid's columns cannot hold:
+    # title, currency, calendars with working hours, resources, the import report (issue 16)
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
 
 class TeamMember(Base):

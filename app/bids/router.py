@@ -12,7 +12,14 @@ from app.auth.permissions import require_bid, visible_bids_clause
 from app.bids import service
 from app.bids.importer import export_bid, import_plan_file
 from app.bids.models import Bid, TeamMember
-from app.bids.schemas import BidCreate, BidRead, BidUpdate, TeamMemberCreate, TeamMemberRead
+from app.bids.schemas import (
+    BidCreate,
+    BidImportRead,
+    BidRead,
+    BidUpdate,
+    TeamMemberCreate,
+    TeamMemberRead,
+)
 from app.crud import get_or_404
 from app.db import SessionDep
 from app.errors import PayloadTooLarge
@@ -129,17 +136,26 @@ def remove_team_member(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/bids/import", response_model=BidRead, status_code=status.HTTP_201_CREATED)
+@router.post("/bids/import", response_model=BidImportRead, status_code=status.HTTP_201_CREATED)
 @guarded(roles("pmo", "lead"))
 def import_bid(
     session: SessionDep,
     user: CurrentUser,
     response: Response,
-    file: Annotated[UploadFile, File(description="MSPDI .xml, PSPLIB .sm/.rcp or JSON plan")],
+    file: Annotated[
+        UploadFile,
+        File(
+            description="MSPDI .xml, PSPLIB .sm/.rcp, JSON plan; MS Project .mpp, MPX, "
+            "Primavera XER/P6 XML through MPXJ when it is installed"
+        ),
+    ],
     account_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     org_unit_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
-) -> BidRead:
-    """A plan file becomes a new bid (scheduled); the caller leads it when they are a lead."""
+) -> BidImportRead:
+    """A plan file becomes a new bid (scheduled); the caller leads it when they are a lead.
+
+    The answer carries ``import_report``: what the file had, per field family, and what was
+    mapped to kampmo records, kept alongside for the MSPDI export, or could not be kept."""
     require_role(user, "pmo", "lead")
     limit = get_settings().max_body_bytes
     content = file.file.read(limit + 1)
@@ -148,7 +164,9 @@ def import_bid(
     bid = import_plan_file(
         session, user, content, file.filename, account_id=account_id, org_unit_id=org_unit_id
     )
-    return committed(session, response, bid, BidRead)
+    answer = committed(session, response, bid, BidImportRead)
+    answer.import_report = (bid.source or {}).get("report", {})
+    return answer
 
 
 @router.get(

@@ -152,3 +152,11 @@ class TeamMemberRead(ORMModel):
     kam_role: str
     allocation_percent: int
     version: int
+
+
+class BidImportRead(BidRead):
+    """The imported bid and the import's report: per field family, how many values the file
+    had and how many were mapped to kampmo records, kept alongside for export, or lost (with
+    the tasks named)."""
+
+    import_report: dict[str, Any] = Field(default_factory=dict)

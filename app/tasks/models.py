@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -77,6 +87,9 @@ class Task(Base):
     early_finish_index: Mapped[int | None] = mapped_column(Integer)
     late_start_index: Mapped[int | None] = mapped_column(Integer)
     late_finish_index: Mapped[int | None] = mapped_column(Integer)
+    # the imported file's own values for this task (UID, minutes, notes, costs, baselines,
+    # assignments, calendar, times of day): exported again while the task still says the same
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
 
 class BudgetLine(Base):

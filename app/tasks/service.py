@@ -106,7 +106,11 @@ def add_plan(
             duration_days=0 if kind == "milestone" else duration,
             owner_id=owner if owner in people else None,
             kam_role=task.role.strip() or None if task.role else None,
-            constraint_type=constraint.type.value if constraint and constraint.date else None,
+            constraint_type=(
+                constraint.type.value
+                if constraint and (constraint.date or constraint.type.value == "ALAP")
+                else None
+            ),
             constraint_date=as_date(constraint.date) if constraint else None,
             actual_start=as_date(task.actual_start),
             actual_finish=as_date(task.actual_finish),

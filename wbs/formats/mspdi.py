@@ -314,6 +314,8 @@ def _read_task(
         extra["duration_elapsed"] = True
     if fields.get("Estimated") == "1" or duration_format > 32:
         extra["estimated"] = True
+    if fields.get("Manual") == "1":
+        extra["manual"] = True
     for key, target in (
         ("Cost", "cost"),
         ("FixedCost", "fixed_cost"),
@@ -347,7 +349,8 @@ def _read_task(
         actual_start=_datetime(fields.get("ActualStart"), f"{where} ActualStart"),
         actual_finish=_datetime(fields.get("ActualFinish"), f"{where} ActualFinish"),
         percent_complete=float(percent) if percent is not None else 0.0,
-        remaining_duration=parse_duration_minutes(remaining) if remaining else None,
+        # a negative remaining duration (some writers store one) means nothing remains
+        remaining_duration=max(parse_duration_minutes(remaining), 0) if remaining else None,
         budget=budget,
         extra=extra,
     )
@@ -393,6 +396,7 @@ def _resolve_links(
     raw_links: list[tuple[str, str, dict[str, str]]], tasks: list[Task]
 ) -> list[Link]:
     durations = {task.id: task.duration for task in tasks}
+    by_id = {task.id: task for task in tasks}
     links: list[Link] = []
     for successor, where, fields in raw_links:
         predecessor = fields.get("PredecessorUID", "").strip()
@@ -409,15 +413,22 @@ def _resolve_links(
             lag = round(durations[predecessor] * raw_lag / 100)
         else:
             lag = round(raw_lag / 10)
-        links.append(
-            Link(
-                predecessor=predecessor,
-                successor=successor,
-                type=LINK_TYPES[code],
-                lag=lag,
-                lag_elapsed=unit_format in ELAPSED_FORMATS,
-            )
+        link = Link(
+            predecessor=predecessor,
+            successor=successor,
+            type=LINK_TYPES[code],
+            lag=lag,
+            lag_elapsed=unit_format in ELAPSED_FORMATS,
         )
+        links.append(link)
+        if raw_lag or lag_format != 7:
+            # the file's own LinkLag and LagFormat (a percentage, weeks, elapsed days...):
+            # written back as they were while the lag in minutes is still the same
+            by_id[successor].extra.setdefault("link_lags", {})[predecessor] = {
+                "link_lag": raw_lag,
+                "lag_format": lag_format,
+                "lag": lag,
+            }
     return links
 
 
@@ -716,6 +727,7 @@ def write_mspdi(plan: Plan, schedule: Schedule | None = None) -> bytes:
     elif isinstance(plan.extra.get("ms_project_finish"), datetime):
         header.moment("FinishDate", plan.extra["ms_project_finish"])
     calendars = plan.calendars or _built_in_calendars(plan, schedule)
+    calendars = {name: _with_holidays(spec, plan, schedule) for name, spec in calendars.items()}
     calendar_uids = {name: str(number) for number, name in enumerate(calendars, start=1)}
     project_calendar = plan.calendar if plan.calendar in calendar_uids else None
     if project_calendar is not None or not plan.calendars:
@@ -782,6 +794,38 @@ def _built_in_calendars(plan: Plan, schedule: Schedule | None) -> dict[str, Cale
         if working != (day.weekday() < 5):
             exceptions[day] = DEFAULT_WORKING_TIMES if working else ()
     return {name: CalendarSpec(name=name, weekly=STANDARD.weekly, exceptions=exceptions)}
+
+
+def _with_holidays(spec: CalendarSpec, plan: Plan, schedule: Schedule | None) -> CalendarSpec:
+    """A calendar that takes a country's holidays ("CN") with them spelled out as exceptions
+    (MSPDI has no holiday country), over the plan's span; its own exceptions win."""
+    if not spec.holidays_country or not isinstance(plan.start, date):
+        return spec
+    from wbs.calendar import CalendarError, WorkCalendar
+
+    try:
+        country = WorkCalendar.named(spec.holidays_country, "day")
+    except CalendarError:
+        return spec
+    first = plan.start if not isinstance(plan.start, datetime) else plan.start.date()
+    last = first + timedelta(days=2 * 366)
+    if schedule is not None and isinstance(schedule.project_finish, date):
+        finish = schedule.project_finish
+        last = max(last, finish.date() if isinstance(finish, datetime) else finish)
+    week = spec.weekly or STANDARD.weekly
+    hours = next((spans for spans in week.values() if spans), DEFAULT_WORKING_TIMES)
+    exceptions: dict[date, tuple[tuple[int, int], ...]] = {}
+    for day in _date_range(first, last):
+        usual = bool(week.get(day.weekday(), ()))
+        weekend = day.weekday() >= 5
+        if country.is_working_day(day) == (not weekend):
+            continue  # neither a holiday nor a make-up working day
+        if weekend and not usual:
+            exceptions[day] = hours  # a make-up working day (调休)
+        elif not weekend and usual:
+            exceptions[day] = ()  # a holiday
+    exceptions.update(spec.exceptions)
+    return CalendarSpec(name=spec.name, weekly=dict(week), exceptions=exceptions, base=spec.base)
 
 
 def _write_working_times(writer: _Writer, intervals: tuple[tuple[int, int], ...]) -> None:
@@ -862,6 +906,7 @@ TASK_ORDER = [
     "Milestone",
     "Summary",
     "Critical",
+    "Manual",
     "EarlyStart",
     "EarlyFinish",
     "LateStart",
@@ -946,6 +991,15 @@ def _write_tasks(writer: _Writer, calendar_uids: dict[str, str], schedule: Sched
         values["Estimated"] = "1" if task.extra.get("estimated") else "0"
         values["Milestone"] = "1" if task.is_milestone else "0"
         values["Summary"] = "1" if task.is_summary else "0"
+        if task.extra.get("manual"):
+            values["Manual"] = "1"
+        if task.is_milestone and "Start" in values and task.id in scheduled:
+            values["Finish"] = values["Start"]  # MS Project: a milestone starts as it finishes
+        if task.is_summary and task.duration == 0 and scheduled.get(task.id) is not None:
+            span = scheduled[task.id]
+            values["Duration"] = format_duration(
+                max(span.early_finish_index - span.early_start_index, 0) * writer.scale
+            )
         _task_costs(values, task)
         _task_progress(values, writer.scale, task)
         constraint = task.constraint
@@ -964,7 +1018,11 @@ def _write_tasks(writer: _Writer, calendar_uids: dict[str, str], schedule: Sched
             values["Notes"] = str(task.extra["notes"])
         links = predecessors.get(task.id, [])
         if links:
-            values["PredecessorLink"] = "".join(_link_xml(writer, link, uids) for link in links)
+            raw = task.extra.get("link_lags")
+            raw = raw if isinstance(raw, dict) else {}
+            values["PredecessorLink"] = "".join(
+                _link_xml(writer, link, uids, raw.get(link.predecessor)) for link in links
+            )
         if task.extra.get("baselines"):
             values["Baseline"] = _baselines_xml(task.extra["baselines"])
         values.emit(writer, "Task", TASK_ORDER)
@@ -1043,17 +1101,20 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _link_xml(writer: _Writer, link: Link, uids: dict[str, str]) -> str:
+def _link_xml(writer: _Writer, link: Link, uids: dict[str, str], raw: Any = None) -> str:
     scale = 1 if link.lag_elapsed else writer.scale
     if link.lag_elapsed:
         lag_format = 4 if link.lag % 1440 else 8  # elapsed minutes, or elapsed days
     else:
         lag_format = 7 if (link.lag * scale) % writer.minutes_per_day == 0 else 3
+    link_lag = link.lag * scale * 10
+    if isinstance(raw, dict) and raw.get("lag") == link.lag * scale:
+        link_lag, lag_format = int(raw["link_lag"]), int(raw["lag_format"])  # as the file said
     return (
         "<PredecessorLink>"
         f"<PredecessorUID>{uids.get(link.predecessor, link.predecessor)}</PredecessorUID>"
         f"<Type>{LINK_TYPE_CODES[link.type]}</Type><CrossProject>0</CrossProject>"
-        f"<LinkLag>{link.lag * scale * 10}</LinkLag><LagFormat>{lag_format}</LagFormat>"
+        f"<LinkLag>{link_lag}</LinkLag><LagFormat>{lag_format}</LagFormat>"
         "</PredecessorLink>"
     )
 
