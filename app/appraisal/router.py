@@ -20,6 +20,7 @@ from app.pagination import Page, PageDep
 from app.params import BidPath, IdPath
 from app.pmo.schemas import Reason
 from app.schemas import PROBLEM_RESPONSES, Id, Input, MoneyIn, SignedMoneyIn
+from wbs import limits
 
 router = APIRouter(prefix="/api/v1", tags=["appraisal"], responses=PROBLEM_RESPONSES)
 TemplateId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")]
@@ -161,8 +162,8 @@ def person_appraisal(
     person_id: IdPath,
     session: SessionDep,
     user: CurrentUser,
-    from_: Annotated[dt.date, Query(alias="from", ge=dt.date(1990, 1, 1))],
-    to: Annotated[dt.date, Query(le=dt.date(2200, 12, 31))],
+    from_: Annotated[dt.date, Query(alias="from", ge=limits.PLAN_DATE_MIN)],
+    to: Annotated[dt.date, Query(le=limits.PLAN_DATE_MAX)],
 ) -> dict[str, Any]:
     """A person's appraisal over the bids they were on that closed in the period, each
     figure explained; members see only their own, leads their bids' people."""

@@ -17,6 +17,7 @@ from app.jobs.models import Job
 from app.jobs.registry import JobContext, JobKind, JobOutput, register
 from app.reports.router import TaskTechnique, _options, cost_control_report
 from app.schemas import Id, Input
+from wbs import limits
 from wbs.evm import EacMethod, EvTechnique
 
 Ratio = Annotated[Decimal, Field(ge=0, le=10, max_digits=8, decimal_places=4)]
@@ -26,7 +27,7 @@ class CostControlParams(Input):
     bid: Id | None = None
     format: Literal["json", "csv", "xlsx"] = "xlsx"
     status_date: Annotated[
-        dt.date | None, Field(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31))
+        dt.date | None, Field(ge=limits.PLAN_DATE_MIN, le=limits.PLAN_DATE_MAX)
     ] = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
     eac_method: EacMethod = EacMethod.BAC_OVER_CPI

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -321,6 +321,9 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
     return buffer.getvalue()
 
 
+SPREADSHEET_MONEY_LIMIT = Decimal(10) ** 13
+
+
 def _write_text(target: Any, text: str) -> Any:
     target.value = text
     target.data_type = "s"  # a string cell, even when the text starts with "="
@@ -333,8 +336,19 @@ def _write_cell(target: Any, cell: Cell) -> None:
     if cell.kind == "text":
         _write_text(target, str(cell.value))
         return
+    if cell.kind == "money" and not _exact_as_number(cell.value):
+        # an amount a spreadsheet number cannot hold to the cent is written as its exact
+        # decimal text rather than rounded
+        _write_text(target, f"{cell.value:.2f}").alignment = Alignment(horizontal="right")
+        return
     target.value = cell.value
     if cell.kind == "money":
         target.number_format = MONEY_FORMAT
     elif cell.kind == "index":
         target.number_format = INDEX_FORMAT
+
+
+def _exact_as_number(value: Decimal) -> bool:
+    """Whether a spreadsheet number holds ``value`` to the cent: Excel keeps 15 significant
+    digits, so amounts from 10,000,000,000,000.00 up are not."""
+    return abs(value) < SPREADSHEET_MONEY_LIMIT

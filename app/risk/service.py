@@ -35,6 +35,7 @@ from app.orgs.models import Person
 from app.risk.models import Risk, RiskTask
 from app.tasks.models import Task
 from app.tasks.scheduling import bid_calendar, build_plan, load_network
+from wbs.decompose import SUBMISSION_CODE
 from wbs.network import PlanError
 from wbs.plan import Plan
 from wbs.risk import (
@@ -217,15 +218,24 @@ def task_estimate(
     return Estimate(likely, likely, likely, chosen, "fixed")
 
 
-def submission_task_id(rows: list[Any], bid: Bid) -> int | None:
-    """The submission milestone: the milestone whose deadline is the bid's submission deadline
-    (else the last milestone with a deadline); None when the bid has none."""
-    milestones = [row for row in rows if row.kind == "milestone" and row.deadline is not None]
-    exact = [row for row in milestones if row.deadline == bid.submission_deadline]
+def submission_task_id(plan: Plan, bid: Bid) -> str | None:
+    """The submission milestone: the one the bid's submission deadline caps under the bid's
+    scheduling rules (``wbs.decompose.as_bid_plan``: the task decomposed from
+    ``execution.submission``), else the milestone whose deadline is the bid's submission
+    deadline, else the last milestone with a deadline; None when the bid has none."""
+    capped = [
+        task
+        for task in plan.tasks
+        if task.extra.get("template_code") == SUBMISSION_CODE and not task.is_summary
+    ]
+    if capped and bid.submission_deadline is not None:
+        return capped[0].id
+    milestones = [task for task in plan.tasks if task.is_milestone and task.deadline is not None]
+    exact = [task for task in milestones if task.deadline == bid.submission_deadline]
     chosen = exact or milestones
     if not chosen:
         return None
-    return max(chosen, key=lambda row: (row.deadline, row.wbs_code or "", row.id)).id
+    return max(chosen, key=lambda task: (str(task.deadline), task.id)).id
 
 
 class BidRiskInputs:
@@ -255,7 +265,7 @@ class BidRiskInputs:
             for row in rows
             if row.kind != "summary"
         }
-        submission = submission_task_id(list(rows), bid)
+        submission = submission_task_id(self.plan, bid)
         ids = set(estimates)
         correlations = [
             Correlation(
@@ -266,7 +276,7 @@ class BidRiskInputs:
         ]
         self.model = RiskModel(
             estimates,
-            submission=str(submission) if submission is not None else None,
+            submission=submission,
             risks=self._risks(session, bid, mitigation, ids),
             correlations=correlations,
             distribution=distribution,

@@ -38,12 +38,14 @@ STORED_IN: dict[str, tuple[str, dict[str, str]] | None] = {
     "ContactCreate": ("ContactLog", {}),
     "CostEntryReverse": ("CostEntry", {}),
     "CorrelationGroup": None,  # a bid's risk_correlations (JSON): task ids and a coefficient
+    "CostControlParams": None,  # a job's report parameters (jobs.params JSON): ids and codes
     "CoverageCreate": ("StakeholderCoverage", {}),
     "CoverageUpdate": ("StakeholderCoverage", {}),
     "DecomposeOptions": None,  # options of one decomposition
     "ExceptionIn": ("CalendarException", {}),
     "ExchangeRateCreate": ("ExchangeRateRow", {}),
     "GateReviewCreate": ("GateReview", {}),
+    "ImportParams": None,  # a job's import target: two ids
     "MoveToApply": None,
     "PasswordChange": None,  # only its argon2 hash is stored (users.password_hash)
     "ProposalRequest": None,

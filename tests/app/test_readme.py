@@ -99,8 +99,10 @@ def test_the_appraisal_example(tour: Any) -> None:
     assert str(member["person_id"]) == quoted(text, "person_id")
     assert member["score"] == quoted(text, "score")
     assert member["bonus"] == quoted(text, "bonus")
+    assert member["total"] == quoted(text, "total")
     pattern = (
-        r'"((?:responsibility:|difficulty:|workload:|on time:|on budget:|score =|bonus:)[^"]*)"'
+        r'"((?:weights:|pool:|responsibility:|difficulty:|workload:|on time:|on budget:|score ='
+        r'|bonus:|total:)[^"]*)"'
     )
     assert re.findall(pattern, text) == member["explanation"]
 
