@@ -367,3 +367,34 @@ def test_the_list_holds_the_callers_own_jobs(client, make_user, pmo):
     assert {job["requested_by"] for job in everyone.json()["items"]} >= {lead.id, other.id}
     bad = client.get(JOBS, params={"status": "lost"}, headers=lead.headers)
     assert bad.status_code == 422
+
+
+def test_portfolio_risk_job_equals_each_bids_risk(client, make_user, make_bid, make_task, pmo):
+    """The portfolio risk run (kind ``portfolio-risk``): every open bid's P(on time) and P80
+    dates, the same as each bid's own ``GET /bids/{bid}/risk`` with the same seed."""
+    bids = []
+    for title, days in (("组合风险 甲 Portfolio risk A", 10), ("组合风险 乙 Portfolio risk B", 40)):
+        bid = make_bid(title=title, start_date="2027-03-01", submission_deadline="2027-04-09")
+        make_task(bid["id"], name="方案 Solution", duration_days=days, pessimistic_days=days * 2)
+        bids.append(bid)
+    lead = make_user("lead")
+    refused = start(client, lead.headers, "portfolio-risk", iterations=200, seed=7)
+    assert refused.status_code == 403, refused.text
+    location = started(start(client, pmo.headers, "portfolio-risk", iterations=200, seed=7))
+    job, _ = finished(client, location, pmo.headers)
+    assert_progress_0_to_1(job)
+    assert any(re.match(r"\d+ of \d+ bids", step["message"]) for step in job["steps"])
+    result = client.get(job["result"], headers=pmo.headers).json()
+    assert result["iterations"] == 200 and result["seed"] == 7
+    rows = {row["bid_id"]: row for row in result["bids"]}
+    for bid in bids:
+        own = client.get(
+            f"/api/v1/bids/{bid['id']}/risk", params={"iterations": 200, "seed": 7},
+            headers=pmo.headers,
+        ).json()  # fmt: skip
+        row = rows[bid["id"]]
+        assert row["p_meet_submission"] == own["p_meet_submission"]
+        assert row["submission_p80"] == own["submission_p80"]
+    # 10 to 20 working days always fit the deadline (30 days away); 40 to 80 never do
+    assert rows[bids[0]["id"]]["p_meet_submission"] == 1.0
+    assert rows[bids[1]["id"]]["p_meet_submission"] == 0.0
