@@ -100,7 +100,8 @@ def test_the_appraisal_example(tour: Any) -> None:
     assert member["score"] == quoted(text, "score")
     assert member["bonus"] == quoted(text, "bonus")
     pattern = (
-        r'"((?:responsibility:|difficulty:|workload:|on time:|on budget:|score =|bonus:)[^"]*)"'
+        r'"((?:weights:|pool:|responsibility:|difficulty:|workload:|on time:|on budget:|score ='
+        r'|bonus:|total:)[^"]*)"'
     )
     assert re.findall(pattern, text) == member["explanation"]
 
