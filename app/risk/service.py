@@ -35,6 +35,7 @@ from app.orgs.models import Person
 from app.risk.models import Risk, RiskTask
 from app.tasks.models import Task
 from app.tasks.scheduling import bid_calendar, build_plan, load_network
+from wbs.decompose import SUBMISSION_CODE
 from wbs.network import PlanError
 from wbs.plan import Plan
 from wbs.risk import (
@@ -256,6 +257,16 @@ class BidRiskInputs:
             if row.kind != "summary"
         }
         submission = submission_task_id(list(rows), bid)
+        if submission is None:  # the bid's deadline caps the decomposed submission milestone
+            submission = next(
+                (
+                    int(task.id)
+                    for task in self.plan.tasks
+                    if task.extra.get("template_code") == SUBMISSION_CODE
+                    and task.deadline is not None
+                ),
+                None,
+            )
         ids = set(estimates)
         correlations = [
             Correlation(
