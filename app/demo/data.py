@@ -479,7 +479,7 @@ BIDS = (
         ("华东", "华南"),
         Decimal("0.92"),
         4,
-        # late: the technical volume re-estimated from 11 to 24 working days (the tender asks
+        # late: the technical volume re-estimated from 16 to 24 working days (the tender asks
         # for type-test reports of both product lines)
         re_estimated=(("execution.technical_volume", 24),),
     ),

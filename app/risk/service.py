@@ -266,6 +266,7 @@ class BidRiskInputs:
             if row.kind != "summary"
         }
         submission = submission_task_id(self.plan, bid)
+
         ids = set(estimates)
         correlations = [
             Correlation(

@@ -140,7 +140,7 @@ def test_the_demo_portfolio_looks_real(client, demo):
         rows = {task["id"]: task for task in tasks.json()["items"]}
         leaves = [rows[t["id"]] for t in schedule["tasks"] if t["kind"] != "summary"]
         critical = [t for t in leaves if t["critical"]]
-        shares.append((bid["stage"], len(critical) / len(leaves)))
+        shares.append((bid["title"], len(critical) / len(leaves)))
         assert all(t["actual_finish"] is None for t in critical), bid["title"]  # done: not critical
         # the critical path is a path: every critical task but the first is driven by a
         # critical or finished task
@@ -171,10 +171,13 @@ def test_the_demo_portfolio_looks_real(client, demo):
             assert not (bid_data.behind or bid_data.re_estimated or bid_data.deadline_moved_from)
     on_time = [bid for bid in demo_bids(client, token) if bid["status"] == "open"]
     assert len(on_time) - len(late) > len(late)  # most open bids are on track
-    # bids in execution (much of their work done) carry a critical path of well under half
-    # their tasks; earlier bids run the stage-gate chain of the templates (see the report)
-    in_flight = [share for stage, share in shares if stage == "execution"]
-    assert len(in_flight) >= 3 and max(in_flight) < 0.45, shares
+    # the templates run parallel work streams: most open bids, in every stage, carry a
+    # critical path of well under half their leaves, and none on track more than 0.6 (a bid
+    # still in lead-in has every stage gate ahead of it)
+    ordered = sorted(share for _, share in shares)
+    assert len(ordered) >= 8 and ordered[len(ordered) // 2] < 0.45, shares
+    assert sum(share < 0.5 for share in ordered) > len(ordered) / 2, shares
+    assert all(share < 0.6 for title, share in shares if title not in late), shares
 
 
 def test_member1_sees_only_their_own_bonus_on_the_demo(client, demo):

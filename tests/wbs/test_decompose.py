@@ -88,6 +88,7 @@ def test_repeats_per_product_line_pair_up():
         (link.predecessor, link.successor)
         for link in plan.links
         if link.successor.startswith("execution.solution_design[")
+        and link.predecessor != "plan.approved"
     }
     assert pairs == {
         (f"execution.tech_exchange[{i}]", f"execution.solution_design[{i}]") for i in (1, 2, 3)

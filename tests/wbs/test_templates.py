@@ -82,9 +82,13 @@ def test_remove_bridges_dependencies():
     template = load_template("kam-negotiated")
     codes = {e.code for e in template.elements}
     assert "execution.bond" not in codes
-    # submission depended on the bond, which depended on price approval: it is bridged
+    # submission depended on the bond, which depended on the solution review: it is bridged
     predecessors = {d.code for d in template.element("execution.submission").depends_on}
-    assert predecessors == {"execution.document_review", "execution.price_approval"}
+    assert predecessors == {
+        "execution.document_review",
+        "execution.relationship",
+        "execution.solution_review",
+    }
 
 
 def _sources():
