@@ -16,7 +16,7 @@ from app.auth.models import User
 from app.auth.permissions import can_read_bid
 from app.bids.importer import import_plan
 from app.bids.models import Bid
-from app.bids.schemas import BidRead
+from app.bids.schemas import BidImportRead
 from app.db import begin_write
 from app.errors import Invalid
 from app.jobs.models import Job
@@ -35,7 +35,10 @@ def check(session: Session, user: User, params: ImportParams) -> None:
 
 
 def _output(bid: Bid) -> JobOutput:
-    body = BidRead.model_validate(bid).model_dump(mode="json")
+    """The synchronous import's answer: the bid and its ``import_report``."""
+    answer = BidImportRead.model_validate(bid)
+    answer.import_report = (bid.source or {}).get("report", {})
+    body = answer.model_dump(mode="json")
     return JobOutput(data=body, link=f"/api/v1/bids/{bid.id}", bid_id=bid.id)
 
 
