@@ -48,6 +48,7 @@ STORED_IN: dict[str, tuple[str, dict[str, str]] | None] = {
     "ImportParams": None,  # a job's import target: two ids
     "MoveToApply": None,
     "PasswordChange": None,  # only its argon2 hash is stored (users.password_hash)
+    "PortfolioRiskParams": None,  # a job's iterations and seed (jobs.params JSON): numbers
     "ProposalRequest": None,
     "RestoreRequest": None,
     "ScheduleRead": None,
