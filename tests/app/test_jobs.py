@@ -27,7 +27,35 @@ def job_worker(db_url, app, tmp_path_factory):
         return
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     with WorkerProcess(db_url, log=log) as worker:
+        drain(db_url)
         yield worker
+
+
+def drain(db_url: str, timeout: float = 120.0) -> None:
+    """Jobs other modules queued with no worker running (the authorization matrix starts
+    imports) run first: otherwise an import finishing mid-test changes the portfolio a
+    proposal was computed from."""
+    import time
+
+    from sqlalchemy import create_engine
+
+    from app.jobs.models import Job
+
+    engine = create_engine(db_url)
+    deadline = time.monotonic() + timeout
+    try:
+        with engine.connect() as connection:
+            while True:
+                pending = connection.scalar(
+                    select(func.count(Job.id)).where(Job.status.in_(("queued", "running")))
+                )
+                if not pending:
+                    return
+                assert time.monotonic() < deadline, f"{pending} earlier jobs still pending"
+                connection.rollback()
+                time.sleep(0.1)
+    finally:
+        engine.dispose()
 
 
 def start(client, headers, kind: str, **params: Any):
